@@ -1,0 +1,110 @@
+"""The evaluation: what the evaluator returns and the front end renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from interviewsim.llm.base import InterviewBrief
+
+
+
+class Scores(BaseModel):
+    """Five scores, each 0-100."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    overall: int = Field(ge=0, le=100, description="Overall score")
+    communication: int = Field(ge=0, le=100)
+    technical: int = Field(ge=0, le=100)
+    confidence: int = Field(ge=0, le=100)
+    behavior: int = Field(ge=0, le=100)
+
+
+class Evidence(BaseModel):
+    """A verbatim quote from the candidate with what it shows."""
+
+    quote: str = Field(description="Exact words the candidate wrote")
+    comment: str
+
+
+class CategoryComment(BaseModel):
+    """One sentence about one scored category."""
+
+    category: str = Field(description="communication | technical | confidence | behavior")
+    comment: str
+
+
+class Evaluation(BaseModel):
+    """A graded interview; `to_flat` gives the front end's keys."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    summary: str = Field(description="Two to four sentences summarising the interview")
+    strengths: list[str]
+    weaknesses: list[str]
+    recommendations: list[str]
+    overall_impression: str
+    scores: Scores
+    category_comments: list[CategoryComment] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    evaluator: str = "builtin"
+
+    def selected(self, pass_mark: int) -> bool:
+        """Whether the overall score reaches the pass mark."""
+        return self.scores.overall >= pass_mark
+
+    def to_flat(self, pass_mark: int, voice_summary: str) -> dict[str, Any]:
+        """The flat keys the existing results page reads, plus a structured `details`."""
+        return {
+            "text_response": self.summary,
+            "voice_response": voice_summary,
+            "strengths": bullets(self.strengths),
+            "weaknesses": bullets(self.weaknesses),
+            "recommendations": bullets(self.recommendations),
+            "overall_impression": self.overall_impression,
+            "score": self.scores.overall,
+            "communication_score": self.scores.communication,
+            "technical_score": self.scores.technical,
+            "confidence_score": self.scores.confidence,
+            "behavior_score": self.scores.behavior,
+            "selected": self.selected(pass_mark),
+            "end": True,
+            "details": {
+                "strengths": self.strengths,
+                "weaknesses": self.weaknesses,
+                "recommendations": self.recommendations,
+                "category_comments": [c.model_dump() for c in self.category_comments],
+                "evidence": [e.model_dump() for e in self.evidence],
+                "evaluator": self.evaluator,
+                "pass_mark": pass_mark,
+            },
+        }
+
+
+def bullets(items: list[str]) -> str:
+    """Render a list as the "- a\\n- b" string the front end expects."""
+    return "\n".join(f"- {item}" for item in items)
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    """A core question with the candidate's answers to it (follow-ups included)."""
+
+    question: str
+    answers: tuple[str, ...]
+    key_points: tuple[str, ...] = ()  # what a good answer covers, when the bank knows it
+    question_type: str | None = None  # Technical | Behavioral | HR, when known
+
+
+@dataclass(frozen=True)
+class EvaluationInput:
+    """What an evaluator grades: the brief, the core Q&A, and the whole transcript."""
+
+    brief: InterviewBrief
+    questions: tuple[AnsweredQuestion, ...]
+    transcript: tuple[tuple[str, str], ...]  # (role, text) for every turn, in order
+    ended_by: str = "completed"  # completed | time_up | manual | early
+    extra: dict[str, Any] = field(default_factory=dict)
