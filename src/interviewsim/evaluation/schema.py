@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from interviewsim.llm.base import InterviewBrief
 
 
-
 class Scores(BaseModel):
     """Five scores, each 0-100."""
 

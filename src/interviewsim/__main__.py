@@ -1,0 +1,5 @@
+"""`python -m interviewsim` runs the CLI."""
+
+from interviewsim.cli import main
+
+main()

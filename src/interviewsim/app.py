@@ -1,0 +1,85 @@
+"""The application factory: create_app(settings) wires routes, middleware and the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import text
+
+from interviewsim import __version__
+from interviewsim.auth.base import Verifier
+from interviewsim.auth.local import LocalTokenVerifier, ensure_local_token
+from interviewsim.config import Settings, SettingsError
+from interviewsim.errors import install_error_handlers
+from interviewsim.interviews.routes import router as interviews_router
+from interviewsim.limits import BodySizeLimit
+from interviewsim.providers import Engines, build_engines
+from interviewsim.storage.db import create_engine, migrate, session_factory
+from interviewsim.tts.routes import router as tts_router
+
+log = logging.getLogger(__name__)
+
+
+def build_verifier(settings: Settings) -> Verifier:
+    """The verifier for the configured auth mode."""
+    if settings.resolved_auth_mode == "local":
+        token = ensure_local_token(settings.data_dir, settings.fixed_local_token)
+        return LocalTokenVerifier(token)
+    raise SettingsError("invalid setting FIREBASE_CREDENTIALS: Firebase auth is not available in this build yet")
+
+
+def create_app(settings: Settings, *, verifier: Verifier | None = None, engines: Engines | None = None) -> FastAPI:
+    """Build the app; databases, providers and tokens are set up in the lifespan, not here."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.resolved_database_url)
+        await migrate(engine)
+        app.state.settings = settings
+        app.state.db_engine = engine
+        app.state.session_factory = session_factory(engine)
+        app.state.verifier = verifier or build_verifier(settings)
+        app.state.engines = engines or build_engines(settings)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="interviewsim",
+        version=__version__,
+        description="AI mock interviews: an interviewer, an evaluator and a voice behind four routes.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
+    # Added last so it is outermost: even a 413 or a 500 carries the CORS headers the browser needs.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type", "Authorization"],
+        allow_credentials=True,
+        max_age=600,
+    )
+    app.include_router(interviews_router)
+    app.include_router(tts_router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz() -> dict[str, str]:
+        """The database answers."""
+        async with app.state.db_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return {"status": "ready"}
+
+    return app

@@ -1,0 +1,26 @@
+"""The CurrentUser dependency: a verified bearer token or 401."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from interviewsim.auth.base import AuthUser, Verifier
+from interviewsim.errors import Unauthorized
+
+
+async def current_user(request: Request) -> AuthUser:
+    """Verify the `Authorization: Bearer` token of the request."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
+    verifier: Verifier = request.app.state.verifier
+    user = await verifier.verify(token.strip())
+    if user is None:
+        raise Unauthorized("Your sign-in token is invalid or has expired; sign in again.")
+    return user
+
+
+CurrentUser = Annotated[AuthUser, Depends(current_user)]

@@ -1,0 +1,170 @@
+"""Settings read from the environment (the seed's variable names are kept)."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_CORS_ORIGINS = (
+    "https://eightfoldai-chat.netlify.app",
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+)
+INTERVIEWERS = ("builtin",)
+EVALUATORS = ("builtin",)
+VOICES = ("builtin",)
+
+
+def _split_list(value: object) -> object:
+    """Accept a comma-separated string for list settings."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory that holds the SQLite file and the local token."""
+    return Path(platformdirs.user_data_dir("interviewsim", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; invalid values stop the server at start."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=5000, ge=1, le=65535)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    local_token: SecretStr | None = None
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_CORS_ORIGINS))
+
+    firebase_credentials: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+    gemini_api_key: SecretStr | None = None
+    eleven_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    eleven_voice_male: str = "pNInz6obpgDQGcFmaJgB"
+    eleven_voice_female: str = "21m00Tcm4TlvDq8ikWAM"
+
+    interviewer: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    evaluator: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    voice: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    pass_mark: int = Field(default=65, ge=0, le=100)
+    auth_mode: Literal["local", "firebase"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("cors_origins", "interviewer", "evaluator", "voice", mode="before")
+    @classmethod
+    def _lists(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("eleven_keys", mode="before")
+    @classmethod
+    def _keys(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin == "*" or not origin.startswith(("http://", "https://")) or origin.endswith("/"):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return value
+
+    @field_validator("interviewer")
+    @classmethod
+    def _interviewer(cls, value: list[str]) -> list[str]:
+        return _known(value, INTERVIEWERS)
+
+    @field_validator("evaluator")
+    @classmethod
+    def _evaluator(cls, value: list[str]) -> list[str]:
+        return _known(value, EVALUATORS)
+
+    @field_validator("voice")
+    @classmethod
+    def _voice(cls, value: list[str]) -> list[str]:
+        return _known(value, VOICES)
+
+    @model_validator(mode="after")
+    def _local_auth_stays_on_loopback(self) -> Settings:
+        if self.resolved_auth_mode == "local" and not _is_loopback(self.host):
+            raise ValueError(
+                f"HOST={self.host} exposes the server beyond this machine, but auth is the local token; "
+                "set FIREBASE_CREDENTIALS (Firebase auth) or keep HOST=127.0.0.1"
+            )
+        return self
+
+    @property
+    def resolved_auth_mode(self) -> str:
+        """`firebase` when credentials are configured, else `local`."""
+        if self.auth_mode:
+            return self.auth_mode
+        return "firebase" if self.firebase_credentials else "local"
+
+    @property
+    def fixed_local_token(self) -> str | None:
+        """LOCAL_TOKEN, when a fixed local token is configured."""
+        return self.local_token.get_secret_value() if self.local_token else None
+
+    @property
+    def resolved_database_url(self) -> str:
+        """DATABASE_URL, or a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'interviewsim.db'}"
+
+    @property
+    def interviewer_chain(self) -> list[str]:
+        """Interviewer providers in the order they are tried."""
+        return self.interviewer or ["builtin"]
+
+    @property
+    def evaluator_chain(self) -> list[str]:
+        """Evaluator providers in the order they are tried."""
+        return self.evaluator or ["builtin"]
+
+    @property
+    def voice_chain(self) -> list[str]:
+        """Voice providers in the order they are tried."""
+        return self.voice or ["builtin"]
+
+
+def _known(value: list[str], allowed: tuple[str, ...]) -> list[str]:
+    """Reject provider names this build does not know."""
+    for name in value:
+        if name not in allowed:
+            raise ValueError(f"unknown provider {name!r}; choose from {', '.join(allowed)}")
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether binding to `host` keeps the server on this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; the message names the variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, turning a validation error into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"]).upper()
+        message = first["msg"].removeprefix("Value error, ")
+        prefix = f"invalid setting {location}" if location else "invalid settings"
+        raise SettingsError(f"{prefix}: {message}") from None

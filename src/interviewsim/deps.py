@@ -1,0 +1,36 @@
+"""Request-scoped dependencies: the database transaction and the services built on it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interviewsim.config import Settings
+from interviewsim.providers import Engines
+from interviewsim.storage.db import transaction
+
+
+async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request."""
+    async for session in transaction(request.app.state.session_factory):
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engines(request: Request) -> Engines:
+    """The process's interviewer, evaluator and voice."""
+    engines: Engines = request.app.state.engines
+    return engines
+
+
+DbSession = Annotated[AsyncSession, Depends(db_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EnginesDep = Annotated[Engines, Depends(get_engines)]

@@ -1,0 +1,181 @@
+"""Request and response bodies of the interview routes (the front end's contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+END_MARKERS = ("[END_INTERVIEW_TIME_UP]", "[END_INTERVIEW_MANUAL]")
+INTERVIEW_TYPES = ("Technical", "Behavioral", "HR", "Mixed")
+DIFFICULTIES = ("Beginner", "Intermediate", "Advanced")
+MAX_CHAT_CHARS = 4000
+MAX_TTS_CHARS = 2500
+MAX_JOB_DESCRIPTION_CHARS = 10000
+MAX_RESUME_CHARS = 20000
+
+
+class Lenient(BaseModel):
+    """Ignores unknown fields, as newer front ends may send more."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+def _one_of(value: str, allowed: tuple[str, ...], name: str) -> str:
+    """Match case-insensitively and return the canonical spelling."""
+    for option in allowed:
+        if value.lower() == option.lower():
+            return option
+    raise ValueError(f"{name} must be one of {', '.join(allowed)}")
+
+
+class StartSessionRequest(Lenient):
+    """POST /api/start-session."""
+
+    domain: str = Field(min_length=1, max_length=200, examples=["software"])
+    role: str = Field(min_length=1, max_length=200, examples=["Frontend Developer"])
+    interview_type: str = Field(default="Mixed", examples=list(INTERVIEW_TYPES))
+    difficulty: str = Field(default="Intermediate", examples=list(DIFFICULTIES))
+    duration: int = Field(default=15, ge=5, le=90, description="Minutes")
+    voice_style: Literal["male", "female"] = "female"
+    job_description: str | None = Field(default=None, max_length=MAX_JOB_DESCRIPTION_CHARS)
+    resume: str | None = Field(default=None, max_length=MAX_RESUME_CHARS)
+    seed: int | None = Field(
+        default=None, ge=0, lt=2**31, description="Replays the same built-in interview; random when omitted"
+    )
+
+    @field_validator("interview_type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        return _one_of(value, INTERVIEW_TYPES, "interview_type")
+
+    @field_validator("difficulty")
+    @classmethod
+    def _difficulty(cls, value: str) -> str:
+        return _one_of(value, DIFFICULTIES, "difficulty")
+
+    @field_validator("voice_style", mode="before")
+    @classmethod
+    def _voice(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+
+class ChatRequest(Lenient):
+    """POST /api/chat."""
+
+    session_id: str = Field(min_length=1, max_length=64)
+    user_message: str = Field(max_length=MAX_CHAT_CHARS)
+    voice_style: Literal["male", "female"] | None = None
+
+    @field_validator("voice_style", mode="before")
+    @classmethod
+    def _voice(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+
+class ResultsRequest(Lenient):
+    """POST /api/results."""
+
+    session_id: str = Field(min_length=1, max_length=64)
+
+
+class ReplyOut(BaseModel):
+    """An interviewer turn, plus additive progress fields."""
+
+    text_response: str
+    voice_response: str
+    end: bool
+    phase: str
+    question_number: int
+    questions_planned: int
+    minutes_left: float
+    provider: str
+
+
+class StartSessionOut(BaseModel):
+    """The new session and the interviewer's opening turn."""
+
+    session_id: str
+    first_question: ReplyOut
+
+
+class MessageOut(BaseModel):
+    """One stored turn."""
+
+    role: str
+    text: str
+    voice_text: str | None
+    kind: str | None
+    provider: str | None
+    created_at: datetime
+
+
+class SessionSummaryOut(BaseModel):
+    """One row of the caller's interview history."""
+
+    session_id: str
+    domain: str
+    role: str
+    interview_type: str
+    difficulty: str
+    duration: int
+    status: Literal["in_progress", "ended"]
+    phase: str
+    score: int | None
+    created_at: datetime
+    ended_at: datetime | None
+
+
+class SessionListOut(BaseModel):
+    """The caller's interviews, newest first."""
+
+    sessions: list[SessionSummaryOut]
+
+
+class SessionDetailOut(SessionSummaryOut):
+    """One interview with its transcript and evaluation."""
+
+    voice_style: str
+    job_description: str | None
+    questions_asked: int
+    questions_planned: int
+    ended_by: str | None
+    messages: list[MessageOut]
+    evaluation: dict[str, Any] | None
+
+
+class EvaluationOut(BaseModel):
+    """The evaluation's flat keys the results page reads, plus structured `details`."""
+
+    text_response: str
+    voice_response: str
+    strengths: str
+    weaknesses: str
+    recommendations: str
+    overall_impression: str
+    score: int = Field(ge=0, le=100)
+    communication_score: int = Field(ge=0, le=100)
+    technical_score: int = Field(ge=0, le=100)
+    confidence_score: int = Field(ge=0, le=100)
+    behavior_score: int = Field(ge=0, le=100)
+    selected: bool
+    end: Literal[True] = True
+    details: dict[str, Any]
+
+
+class ChatOut(ReplyOut):
+    """A chat reply; when `end` is true it also carries the evaluation's keys."""
+
+    strengths: str | None = None
+    weaknesses: str | None = None
+    recommendations: str | None = None
+    overall_impression: str | None = None
+    score: int | None = None
+    communication_score: int | None = None
+    technical_score: int | None = None
+    confidence_score: int | None = None
+    behavior_score: int | None = None
+    selected: bool | None = None
+    details: dict[str, Any] | None = None
+    closing_text: str | None = None

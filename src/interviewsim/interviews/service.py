@@ -1,0 +1,273 @@
+"""The interview flow: start, answer, end and grade; never raises HTTP errors itself."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from interviewsim.auth.base import AuthUser
+from interviewsim.errors import Conflict, NotFound, UpstreamError
+from interviewsim.evaluation.schema import Evaluation
+from interviewsim.interviews import flow
+from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
+from interviewsim.interviews.repository import InterviewRepository
+from interviewsim.interviews.schemas import END_MARKERS, ChatRequest, StartSessionRequest
+from interviewsim.interviews.transcript import brief_of, evaluation_input, turns_of
+from interviewsim.llm.base import Directive, InterviewerReply, Phase, TurnContext, TurnKind
+from interviewsim.llm.builtin.analysis import AnswerKind, classify
+from interviewsim.providers import Engines
+from interviewsim.storage.types import utcnow
+from interviewsim.tts.text import clean_for_speech
+
+log = logging.getLogger(__name__)
+
+ENDED_BY_MARKER = {"[END_INTERVIEW_TIME_UP]": "time_up", "[END_INTERVIEW_MANUAL]": "manual"}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the interview stands after a turn (additive reply fields)."""
+
+    phase: str
+    question_number: int
+    questions_planned: int
+    minutes_left: float
+    provider: str
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """An interviewer turn as the routes return it."""
+
+    text: str
+    voice: str
+    end: bool
+    progress: Progress
+    evaluation: dict[str, Any] | None = None
+
+
+class InterviewService:
+    """Runs interviews for one request; the caller's transaction wraps it."""
+
+    def __init__(
+        self,
+        repository: InterviewRepository,
+        engines: Engines,
+        *,
+        pass_mark: int,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.repository = repository
+        self.engines = engines
+        self.pass_mark = pass_mark
+        self.clock = clock
+
+    async def start(self, user: AuthUser, request: StartSessionRequest) -> tuple[str, TurnResult]:
+        """Create an interview and return the interviewer's opening turn."""
+        session = InterviewSession(
+            id=str(uuid.uuid4()),
+            user_id=user.id,
+            domain=request.domain,
+            role=request.role,
+            interview_type=request.interview_type,
+            difficulty=request.difficulty,
+            duration=request.duration,
+            voice_style=request.voice_style,
+            job_description=request.job_description or None,
+            resume=request.resume or None,
+            seed=request.seed if request.seed is not None else secrets.randbelow(2**31),
+            phase=Phase.WARMUP,
+            warmup_exchanges=0,
+            questions_asked=0,
+            questions_planned=flow.planned_questions(request.duration),
+            consecutive_rude=0,
+            created_at=self.clock(),
+        )
+        await self.repository.add_session(session)
+        reply = await self._ask(session, [], Directive.GREET)
+        await self._record_reply(session, reply, Directive.GREET)
+        return session.id, self._turn_result(session, reply)
+
+    async def chat(self, user: AuthUser, request: ChatRequest) -> TurnResult:
+        """Take the candidate's message and return the interviewer's next turn."""
+        session = await self._owned(request.session_id, user, for_update=True)
+        if session.phase == Phase.ENDED:
+            raise Conflict("This interview has ended; start a new one or fetch its results.")
+        if request.voice_style:
+            session.voice_style = request.voice_style
+        marker = request.user_message.strip()
+        if marker in END_MARKERS:
+            return await self._end(session, ENDED_BY_MARKER[marker])
+
+        messages = await self._record_answer(session, request.user_message)
+        # The answer is durable before any provider is called: an upstream fault never loses it.
+        await self.repository.commit()
+
+        directive = self._directive_for(session)
+        if directive == Directive.CLOSE:
+            ended_by = "time_up" if session.phase != Phase.WRAPUP else "completed"
+            return await self._end(session, ended_by, messages)
+        reply = await self._ask(session, messages, directive)
+        if reply.kind == TurnKind.QUESTION and flow.plan_exhausted(session):
+            directive = Directive.WRAPUP
+            reply = await self._ask(session, messages, directive)
+        if reply.end:
+            return await self._end(session, "early", messages, closing=reply)
+        await self._record_reply(session, reply, directive)
+        return self._turn_result(session, reply)
+
+    async def results(self, user: AuthUser, session_id: str) -> dict[str, Any]:
+        """The stored evaluation; an unfinished interview is ended and graded first."""
+        session = await self._owned(session_id, user, for_update=True)
+        stored = await self.repository.get_evaluation(session.id)
+        if stored is not None:
+            return stored.payload
+        if session.phase != Phase.ENDED:
+            self._mark_ended(session, "results_requested")
+            await self.repository.commit()
+        messages = await self.repository.messages(session.id)
+        return await self._evaluate(session, messages)
+
+    async def list_sessions(self, user: AuthUser, limit: int, offset: int) -> list[InterviewSession]:
+        """The caller's interviews, newest first."""
+        return await self.repository.list_sessions(user.id, limit, offset)
+
+    async def detail(
+        self, user: AuthUser, session_id: str
+    ) -> tuple[InterviewSession, list[Message], dict[str, Any] | None]:
+        """One interview with its transcript and evaluation."""
+        session = await self._owned(session_id, user)
+        messages = await self.repository.messages(session.id)
+        stored = await self.repository.get_evaluation(session.id)
+        return session, messages, stored.payload if stored else None
+
+    async def _owned(self, session_id: str, user: AuthUser, *, for_update: bool = False) -> InterviewSession:
+        session = await self.repository.get_session(session_id, user.id, for_update=for_update)
+        if session is None:
+            raise NotFound("No interview with that id was found for your account.")
+        return session
+
+    async def _record_answer(self, session: InterviewSession, text: str) -> list[Message]:
+        """Store the candidate's message once: a retry of an unanswered message is not stored again."""
+        messages = await self.repository.messages(session.id)
+        last = messages[-1] if messages else None
+        if last is not None and last.role == "user" and last.text == text:
+            return messages
+        message = await self.repository.append_message(session.id, role="user", text=text)
+        messages.append(message)
+        if session.phase == Phase.WARMUP:
+            session.warmup_exchanges += 1
+        is_rude = classify(text, None, brief_of(session)) == AnswerKind.RUDE
+        session.consecutive_rude = session.consecutive_rude + 1 if is_rude else 0
+        return messages
+
+    def _directive_for(self, session: InterviewSession) -> Directive:
+        return flow.directive_for_answer(session, self.clock())
+
+    async def _ask(self, session: InterviewSession, messages: list[Message], directive: Directive) -> InterviewerReply:
+        context = TurnContext(
+            brief=brief_of(session),
+            directive=directive,
+            transcript=turns_of(messages),
+            questions_asked=session.questions_asked,
+            questions_planned=session.questions_planned,
+            minutes_left=flow.minutes_left(session, self.clock()),
+            seed=session.seed,
+            consecutive_rude=session.consecutive_rude,
+        )
+        try:
+            return await self.engines.interviewer.respond(context)
+        except Exception as error:
+            log.warning("interviewer %s failed: %s", self.engines.interviewer.name, type(error).__name__)
+            raise UpstreamError(
+                "The interviewer could not reply just now. Your answer is saved; send it again to continue.",
+            ) from error
+
+    async def _record_reply(self, session: InterviewSession, reply: InterviewerReply, directive: Directive) -> None:
+        await self.repository.append_message(
+            session.id,
+            role="assistant",
+            text=reply.text,
+            voice_text=reply.voice or clean_for_speech(reply.text),
+            kind=reply.kind,
+            question_id=reply.question_id,
+            provider=reply.provider,
+        )
+        flow.apply_reply(session, reply, directive)
+
+    async def _end(
+        self,
+        session: InterviewSession,
+        ended_by: str,
+        messages: list[Message] | None = None,
+        *,
+        closing: InterviewerReply | None = None,
+    ) -> TurnResult:
+        """Close the interview, store it, then grade it once."""
+        if messages is None:
+            messages = await self.repository.messages(session.id)
+        if closing is None:
+            closing = await self._ask(session, messages, Directive.CLOSE)
+        await self._record_reply(session, closing, Directive.CLOSE)
+        self._mark_ended(session, ended_by)
+        # The ended transcript is durable before grading: a failed evaluator loses nothing.
+        await self.repository.commit()
+        evaluation = await self._evaluate(session, await self.repository.messages(session.id))
+        voice = clean_for_speech(f"{closing.voice or closing.text} {evaluation['voice_response']}")
+        result = self._turn_result(session, closing)
+        return TurnResult(
+            text=evaluation["text_response"],
+            voice=voice,
+            end=True,
+            progress=result.progress,
+            evaluation={**evaluation, "closing_text": closing.text},
+        )
+
+    def _mark_ended(self, session: InterviewSession, ended_by: str) -> None:
+        session.phase = Phase.ENDED
+        session.ended_by = ended_by
+        session.ended_at = self.clock()
+
+    async def _evaluate(self, session: InterviewSession, messages: list[Message]) -> dict[str, Any]:
+        """Grade the interview and store the result (computed once per interview)."""
+        graded_input = evaluation_input(session, messages, self.engines.question_lookup)
+        try:
+            evaluation: Evaluation = await self.engines.evaluator.evaluate(graded_input)
+        except Exception as error:
+            log.warning("evaluator %s failed: %s", self.engines.evaluator.name, type(error).__name__)
+            raise UpstreamError(
+                "Your interview is saved, but grading failed just now; request the results again.",
+            ) from error
+        payload = evaluation.to_flat(self.pass_mark, clean_for_speech(evaluation.summary))
+        await self.repository.add_evaluation(
+            EvaluationRecord(
+                session_id=session.id,
+                user_id=session.user_id,
+                evaluator=evaluation.evaluator,
+                score=evaluation.scores.overall,
+                payload=payload,
+                created_at=self.clock(),
+            )
+        )
+        session.score = evaluation.scores.overall
+        return payload
+
+    def _turn_result(self, session: InterviewSession, reply: InterviewerReply) -> TurnResult:
+        progress = Progress(
+            phase=session.phase,
+            question_number=session.questions_asked,
+            questions_planned=session.questions_planned,
+            minutes_left=flow.minutes_left(session, self.clock()),
+            provider=reply.provider,
+        )
+        return TurnResult(
+            text=reply.text,
+            voice=reply.voice or clean_for_speech(reply.text),
+            end=reply.end,
+            progress=progress,
+        )

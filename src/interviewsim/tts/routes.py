@@ -1,0 +1,58 @@
+"""POST /api/tts: speech for any reply, streamed as MP3 while it is produced."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from interviewsim.auth.deps import CurrentUser
+from interviewsim.deps import EnginesDep
+from interviewsim.errors import BadRequest, UpstreamError
+from interviewsim.interviews.schemas import MAX_TTS_CHARS
+from interviewsim.tts.base import Voice
+from interviewsim.tts.text import clean_for_speech
+
+router = APIRouter(prefix="/api", tags=["voice"])
+
+
+class TtsRequest(BaseModel):
+    """POST /api/tts."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    text: str = Field(max_length=MAX_TTS_CHARS)
+    voice_style: Literal["male", "female"] = "female"
+
+
+@router.post(
+    "/tts",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"audio/mpeg": {}}, "description": "MP3 speech"}},
+)
+async def tts(body: TtsRequest, user: CurrentUser, engines: EnginesDep) -> StreamingResponse:
+    """Speak `text` in the chosen voice."""
+    del user
+    if not clean_for_speech(body.text):
+        raise BadRequest("'text' has nothing speakable; send the words to say.")
+    audio = engines.voice.synthesize(body.text, body.voice_style)
+    # Pull the first chunk before answering, so a failing voice gives a JSON error, not a broken 200.
+    first = await _first_chunk(audio, engines.voice)
+    return StreamingResponse(_replay(first, audio), media_type="audio/mpeg", headers={"Cache-Control": "no-store"})
+
+
+async def _first_chunk(audio: AsyncIterator[bytes], voice: Voice) -> bytes:
+    try:
+        return await anext(audio, b"")
+    except Exception as error:
+        raise UpstreamError(f"The voice '{voice.name}' could not speak this text just now; try again.") from error
+
+
+async def _replay(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk
