@@ -15,9 +15,10 @@ DEFAULT_CORS_ORIGINS = (
     "http://localhost:3000",
     "http://127.0.0.1:3000",
 )
-INTERVIEWERS = ("builtin",)
-EVALUATORS = ("builtin",)
-VOICES = ("builtin",)
+INTERVIEWERS = ("builtin", "anthropic", "gemini", "openai")
+EVALUATORS = ("builtin", "gemini", "anthropic", "openai")
+VOICES = ("builtin", "elevenlabs")
+FIREBASE_CERTS_URL = "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
 
 
 def _split_list(value: object) -> object:
@@ -50,13 +51,35 @@ class Settings(BaseSettings):
     eleven_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     eleven_voice_male: str = "pNInz6obpgDQGcFmaJgB"
     eleven_voice_female: str = "21m00Tcm4TlvDq8ikWAM"
+    eleven_model: str = "eleven_flash_v2_5"
+    eleven_base_url: str = "https://api.elevenlabs.io"
+    eleven_quota_rest_hours: float = Field(default=6.0, gt=0)
+    eleven_busy_cooldown_seconds: float = Field(default=5.0, gt=0)
+
+    anthropic_model: str = "claude-sonnet-4-6"
+    anthropic_base_url: str | None = None
+    gemini_model: str = "gemini-3.5-flash"
+    google_gemini_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+    provider_timeout_seconds: float = Field(default=60.0, gt=0)
+    provider_max_retries: int = Field(default=2, ge=0, le=10)
+    max_retry_after_seconds: float = Field(default=10.0, ge=0)
+
+    google_application_credentials: str | None = None
+    firebase_project_id: str | None = None
+    firebase_certs_url: str = FIREBASE_CERTS_URL
+    firebase_clock_skew_seconds: int = Field(default=10, ge=0, le=60)
+    firebase_check_revoked: bool = False
+    firebase_auth_emulator_host: str | None = None
 
     interviewer: Annotated[list[str], NoDecode] = Field(default_factory=list)
     evaluator: Annotated[list[str], NoDecode] = Field(default_factory=list)
     voice: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     pass_mark: int = Field(default=65, ge=0, le=100)
-    auth_mode: Literal["local", "firebase"] | None = None
+    auth_mode: Literal["local", "firebase", "firebase-emulator"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("cors_origins", "interviewer", "evaluator", "voice", mode="before")
@@ -93,6 +116,25 @@ class Settings(BaseSettings):
         return _known(value, VOICES)
 
     @model_validator(mode="after")
+    def _providers_have_keys(self) -> Settings:
+        chains = (("INTERVIEWER", self.interviewer), ("EVALUATOR", self.evaluator), ("VOICE", self.voice))
+        for variable, chain in chains:
+            for name in chain:
+                needed = self._missing_key_for(name)
+                if needed:
+                    raise ValueError(f"{variable}={name} needs {needed}")
+        return self
+
+    @model_validator(mode="after")
+    def _emulator_only_when_asked(self) -> Settings:
+        if self.firebase_auth_emulator_host and self.auth_mode != "firebase-emulator":
+            raise ValueError(
+                "FIREBASE_AUTH_EMULATOR_HOST turns off token signature checks; "
+                "set AUTH_MODE=firebase-emulator to use it on purpose, or unset it"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _local_auth_stays_on_loopback(self) -> Settings:
         if self.resolved_auth_mode == "local" and not _is_loopback(self.host):
             raise ValueError(
@@ -101,12 +143,26 @@ class Settings(BaseSettings):
             )
         return self
 
+    def _missing_key_for(self, provider: str) -> str | None:
+        """The variable a provider needs that is not set, if any."""
+        needs = {
+            "anthropic": ("ANTHROPIC_API_KEY", self.anthropic_api_key),
+            "gemini": ("GEMINI_API_KEY", self.gemini_api_key),
+            "openai": ("OPENAI_MODEL", self.openai_model),
+            "elevenlabs": ("ELEVEN_KEYS", self.eleven_keys),
+        }
+        if provider not in needs:
+            return None
+        variable, value = needs[provider]
+        return None if value else variable
+
     @property
     def resolved_auth_mode(self) -> str:
         """`firebase` when credentials are configured, else `local`."""
         if self.auth_mode:
             return self.auth_mode
-        return "firebase" if self.firebase_credentials else "local"
+        has_firebase = self.firebase_credentials or self.google_application_credentials or self.firebase_project_id
+        return "firebase" if has_firebase else "local"
 
     @property
     def fixed_local_token(self) -> str | None:
@@ -122,18 +178,18 @@ class Settings(BaseSettings):
 
     @property
     def interviewer_chain(self) -> list[str]:
-        """Interviewer providers in the order they are tried."""
-        return self.interviewer or ["builtin"]
+        """Interviewer providers in the order they are tried (Claude when its key is set)."""
+        return self.interviewer or (["anthropic"] if self.anthropic_api_key else ["builtin"])
 
     @property
     def evaluator_chain(self) -> list[str]:
-        """Evaluator providers in the order they are tried."""
-        return self.evaluator or ["builtin"]
+        """Evaluator providers in the order they are tried (Gemini when its key is set)."""
+        return self.evaluator or (["gemini"] if self.gemini_api_key else ["builtin"])
 
     @property
     def voice_chain(self) -> list[str]:
-        """Voice providers in the order they are tried."""
-        return self.voice or ["builtin"]
+        """Voice providers in the order they are tried (ElevenLabs when keys are set)."""
+        return self.voice or (["elevenlabs"] if self.eleven_keys else ["builtin"])
 
 
 def _known(value: list[str], allowed: tuple[str, ...]) -> list[str]:

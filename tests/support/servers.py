@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 
 def free_port() -> int:
@@ -39,7 +39,7 @@ def wait_healthy(base_url: str, timeout: float = 60.0, process: subprocess.Popen
 
 
 @contextlib.contextmanager
-def thread_server(app: FastAPI) -> Iterator[str]:
+def thread_server(app: ASGIApp) -> Iterator[str]:
     """Serve `app` with uvicorn on a free port in a background thread; yield its base URL."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
