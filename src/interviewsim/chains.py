@@ -1,0 +1,97 @@
+"""Fallback chains: an interviewer, evaluator or voice that tries its members in order.
+
+A member that raises ProviderError (after its own retries) hands the request to the next;
+the reply records which provider served it. Chains sit at the role level rather than inside
+one ChatModel so the built-in engines can be the last resort.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from interviewsim.evaluation.base import Evaluator
+from interviewsim.evaluation.schema import Evaluation, EvaluationInput
+from interviewsim.llm.base import Interviewer, InterviewerReply, TurnContext
+from interviewsim.llm.errors import ProviderError
+from interviewsim.tts.base import Voice, VoiceStyle
+
+log = logging.getLogger(__name__)
+
+
+def _last_error(errors: list[ProviderError], role: str) -> ProviderError:
+    """The error to surface when every member failed: the last one, retryable if any was."""
+    last = errors[-1]
+    retry_after = min((e.retry_after for e in errors if e.retry_after is not None), default=None)
+    return ProviderError(
+        last.provider,
+        f"every {role} failed: " + "; ".join(e.message for e in errors),
+        retryable=any(e.retryable for e in errors),
+        status=last.status,
+        retry_after=retry_after,
+    )
+
+
+class FallbackInterviewer:
+    """Tries each interviewer in turn."""
+
+    def __init__(self, members: Sequence[Interviewer]) -> None:
+        self.members = list(members)
+        self.name = ",".join(m.name for m in self.members)
+        self.can_stream = self.members[0].can_stream
+
+    async def respond(self, context: TurnContext) -> InterviewerReply:
+        """The first member's reply that succeeds."""
+        errors: list[ProviderError] = []
+        for member in self.members:
+            try:
+                return await member.respond(context)
+            except ProviderError as error:
+                log.warning("interviewer %s failed (%s); trying the next", member.name, error.message)
+                errors.append(error)
+        raise _last_error(errors, "interviewer")
+
+
+class FallbackEvaluator:
+    """Tries each evaluator in turn."""
+
+    def __init__(self, members: Sequence[Evaluator]) -> None:
+        self.members = list(members)
+        self.name = ",".join(m.name for m in self.members)
+
+    async def evaluate(self, interview: EvaluationInput) -> Evaluation:
+        """The first member's evaluation that succeeds."""
+        errors: list[ProviderError] = []
+        for member in self.members:
+            try:
+                return await member.evaluate(interview)
+            except ProviderError as error:
+                log.warning("evaluator %s failed (%s); trying the next", member.name, error.message)
+                errors.append(error)
+        raise _last_error(errors, "evaluator")
+
+
+class FallbackVoice:
+    """Tries each voice in turn until one produces its first audio bytes."""
+
+    def __init__(self, members: Sequence[Voice]) -> None:
+        self.members = list(members)
+        self.name = ",".join(m.name for m in self.members)
+
+    async def synthesize(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
+        """Stream the first member's audio that starts; a failure mid-stream is not retried."""
+        errors: list[ProviderError] = []
+        for member in self.members:
+            audio = member.synthesize(text, style)
+            try:
+                first = await anext(audio, b"")
+            except ProviderError as error:
+                log.warning("voice %s failed (%s); trying the next", member.name, error.message)
+                errors.append(error)
+                continue
+            if first:
+                yield first
+            async for chunk in audio:
+                yield chunk
+            return
+        raise _last_error(errors, "voice")

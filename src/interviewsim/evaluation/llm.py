@@ -1,0 +1,70 @@
+"""An evaluator played by any vendor ChatModel: strict JSON, validated, retried once."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+
+from interviewsim.evaluation.prompts import SYSTEM, user_prompt
+from interviewsim.evaluation.schema import Evaluation, EvaluationInput, Evidence
+from interviewsim.llm.base import ChatMessage, ChatModel
+from interviewsim.llm.errors import InvalidOutput
+from interviewsim.llm.parsing import extract_json_object
+from interviewsim.llm.schema import inline_schema
+
+log = logging.getLogger(__name__)
+
+MAX_EVALUATION_TOKENS = 2048
+
+
+class LLMEvaluator:
+    """Grades with a model; output that fails the schema is retried once with the error."""
+
+    def __init__(self, model: ChatModel, *, token_budget: int = 12000) -> None:
+        self.model = model
+        self.name = model.name
+        self.token_budget = token_budget
+        self.schema = inline_schema(Evaluation, exclude=("evaluator",))
+
+    async def evaluate(self, interview: EvaluationInput) -> Evaluation:
+        """Grade the interview; raise InvalidOutput after two invalid answers."""
+        prepared = user_prompt(interview, self.token_budget)
+        messages = [ChatMessage("user", prepared.prompt)]
+        error = ""
+        for attempt in (1, 2):
+            result = await self.model.complete(
+                SYSTEM, messages, max_tokens=MAX_EVALUATION_TOKENS, json_schema=self.schema
+            )
+            try:
+                evaluation = _validated(result.text)
+            except ValueError as invalid:
+                error = str(invalid)
+                log.warning("evaluator %s returned invalid output (attempt %d)", self.name, attempt)
+                messages = [
+                    *messages,
+                    ChatMessage("assistant", result.text[:4000] or "(empty)"),
+                    ChatMessage("user", f"That output is invalid: {error[:1000]}\nReply again with only the JSON."),
+                ]
+                continue
+            candidate_text = [text for role, text in interview.transcript if role == "user"]
+            return evaluation.model_copy(
+                update={"evaluator": result.provider, "evidence": _verbatim(evaluation.evidence, candidate_text)}
+            )
+        raise InvalidOutput(self.name, f"the evaluation did not match its schema twice: {error[:300]}")
+
+
+def _validated(text: str) -> Evaluation:
+    """Parse and validate the model's JSON; ValueError says what is wrong."""
+    payload = extract_json_object(text)
+    if payload is None:
+        raise ValueError("no JSON object found")
+    try:
+        return Evaluation.model_validate(payload)
+    except ValidationError as error:
+        raise ValueError(str(error)) from None
+
+
+def _verbatim(evidence: list[Evidence], answers: list[str]) -> list[Evidence]:
+    """Keep only quotes the candidate really wrote (a model may paraphrase or invent)."""
+    return [item for item in evidence if item.quote.strip() and any(item.quote.strip() in a for a in answers)]
