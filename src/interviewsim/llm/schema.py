@@ -11,7 +11,7 @@ def inline_schema(model: type[BaseModel], *, exclude: tuple[str, ...] = ()) -> d
     """The model's JSON schema without $defs/$ref (several vendors reject references)."""
     schema = model.model_json_schema()
     definitions = schema.pop("$defs", {})
-    resolved = _resolve(schema, definitions)
+    resolved: dict[str, Any] = _resolve(schema, definitions)
     for name in exclude:
         resolved.get("properties", {}).pop(name, None)
         if name in resolved.get("required", []):
