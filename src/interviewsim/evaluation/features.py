@@ -1,0 +1,419 @@
+"""Pure measurements of interview answers; the built-in evaluator turns them into scores."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from itertools import pairwise
+
+
+def _wordset(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a block of text."""
+    return frozenset(text.split())
+
+
+STOPWORDS = _wordset(
+    """
+    a about above after again against all also am an and any are aren't as at be because been before
+    being below between both but by can can't could couldn't did didn't do does doesn't doing don't down
+    during each even few for from further get got had hadn't has hasn't have haven't having he her here
+    hers herself him himself his how i i'd i'll i'm i've if in into is isn't it it's its itself just
+    let's me more most much my myself no nor not now of off on once only or other our ours ourselves out
+    over own really same she should shouldn't so some such than that that's the their theirs them
+    themselves then there there's these they they're this those through to too under until up us very
+    was wasn't we we're we've were weren't what what's when where which while who whom why will with
+    won't would wouldn't yes yet you you'd you'll you're you've your yours yourself yourselves thing
+    things something stuff lot lots well like okay ok yeah
+    """
+)
+
+# Words that frame a question rather than name its subject.
+QUESTION_FRAMING = _wordset(
+    """
+    tell describe explain walk talk give example examples time times would could how approach handle
+    handled situation share discuss think please briefly kind sort difference differences use used using
+    work worked working make made way ways what's experience
+    """
+)
+
+TECH_TERMS = _wordset(
+    """
+    api apis graphql grpc http https tcp udp dns tls ssl cdn sql nosql postgres postgresql mysql
+    sqlite mongodb redis memcached kafka rabbitmq sqs kinesis elasticsearch cassandra dynamodb bigquery
+    snowflake spark hadoop airflow dbt etl python java javascript typescript golang rust kotlin
+    ruby php scala c++ c# react angular vue node django flask fastapi docker kubernetes k8s
+    terraform ansible jenkins ci cd aws gcp azure lambda s3 ec2 linux git microservices microservice
+    monolith index indexes indexing cache caching sharding replication partitioning latency throughput
+    concurrency thread threads async mutex deadlock hashmap hash queue stack heap tree graph recursion
+    algorithm complexity big-o oauth jwt encryption pytorch tensorflow sklearn pandas numpy regression
+    classification embeddings transformer llm precision recall f1 auc overfitting a/b kpi kpis roi okr
+    okrs sla slo slis slos p99 p95 figma jira agile scrum kanban tableau looker powerbi salesforce
+    hubspot seo sem crm ebitda gaap dcf npv irr cohort funnel churn retention
+    """
+)
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#]*(?:'[a-z]+)?")
+# Punctuation directly followed by a letter or digit ("0.1", "node.js") does not end a sentence.
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[\w%]))+(?:[.!?]+|\n|$)")
+_NUMBER = re.compile(r"(?<![\w.])[$€£]?\d+(?:[.,]\d+)*\s?(?:%|percent\b|x\b|k\b)?")
+_METRIC_WORDS = re.compile(r"\b(?:doubled|tripled|halved|quadrupled)\b")
+_TOKEN = re.compile(r"[A-Za-z][\w+#]*")
+_NAMED = re.compile(r"[A-Z]{2,}\w*|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*")
+_TITLE = re.compile(r"[A-Z][a-z][\w+#]*")
+_EXAMPLE_CUES = re.compile(
+    r"\b(?:for example|for instance|e\.g\.|such as|in my (?:last|previous|current) (?:role|job|team|company)"
+    r"|at my (?:last|previous|current) (?:role|job|team|company)|in one project|on one project"
+    r"|we had a|i once|last year)\b"
+)
+_STAR_CUES: dict[str, re.Pattern[str]] = {
+    "situation": re.compile(
+        r"\b(?:when (?:i|we) (?:was|were|joined|worked|started)|at my (?:last|previous|current)"
+        r"|in my (?:last|previous|current)|we had|there was|the situation|at the time|our team"
+        r"|last year|a few (?:months|years) ago|while (?:i was )?working)\b"
+    ),
+    "task": re.compile(
+        r"\b(?:i was responsible|i was (?:asked|tasked)|my (?:role|task|job|goal) was|the goal was"
+        r"|i needed to|i had to|we needed to|we had to|the challenge was|the problem was)\b"
+    ),
+    "action": re.compile(
+        r"\b(?:i decided|so i|i (?:then )?(?:led|built|wrote|set up|organi[sz]ed|proposed|created|designed"
+        r"|introduced|implemented|talked|met|scheduled|started|worked with|reached out|spoke|made"
+        r"|took|ran|chose|brought|negotiated|rewrote|added|mentored|paired|asked|explained))\b"
+    ),
+    "result": re.compile(
+        r"\b(?:as a result|which led to|that led to|this led to|resulted in|the result|in the end"
+        r"|ultimately|the outcome|we (?:shipped|delivered|launched|hit|met|cut|reduced|saved)"
+        r"|(?:reduced|increased|improved|cut|saved|grew|raised|lowered) (?:\w+ ){0,4}(?:by|from|to)"
+        r"|i learned|we learned)\b"
+    ),
+}
+_CONNECTIVES = re.compile(
+    r"\b(?:first|firstly|second|secondly|then|next|finally|because|therefore|so that|for example"
+    r"|for instance|however|on the other hand|trade-?offs?|the downside|in summary|overall|which means"
+    r"|as a result|instead|whereas)\b"
+)
+_FILLERS = re.compile(r"\b(?:u+m+|u+h+|uhm+|erm+|er|hmm+|you know|basically|kind of|sort of|i mean|literally)\b")
+_FILLER_LIKE = re.compile(r"(?:^|[,.;!?]\s*)like\b|\blike\s*,|\b(?:and|was|were) like\b")
+_HEDGES = re.compile(
+    r"\b(?:maybe|perhaps|possibly|probably|i guess|i suppose|not (?:really |totally |entirely |too )?sure"
+    r"|kind of|sort of|might be|could be|i don't really|hopefully|not certain|no idea|i'm not confident)\b"
+)
+_ASSERTIVE = re.compile(
+    r"\b(?:i (?:led|built|designed|implemented|decided|delivered|owned|drove|created|launched|shipped"
+    r"|wrote|architected|reduced|improved|increased|migrated|automated|introduced|proposed|mentored"
+    r"|organi[sz]ed|negotiated|resolved|fixed|optimi[sz]ed|set up|made sure|ensured|chose|recommend"
+    r"|added|found|ran|owned|handled|(?:would|will) (?:use|start|choose|make|add|measure|build|design))"
+    r"|i'd (?:use|start|choose|recommend|make|add|measure|build|design)|i'm confident"
+    r"|definitely|certainly|clearly)\b"
+)
+_DONT_KNOW = re.compile(
+    r"\b(?:i (?:really )?(?:don't|dont|do not) (?:really )?know|idk|no idea|no clue|i (?:can't|cannot|don't) "
+    r"remember|i'm not familiar|i am not familiar|never heard of|i have no experience)\b"
+)
+_GIVE_UP_WHOLE = re.compile(r"^\W*(?:pass|skip|next|no|nope|nothing|n/?a|dunno)\W*$")
+_RUDE = re.compile(
+    r"\b(?:fuck\w*|f\*+k\w*|motherf\w*|shit\w*|bullshit|bitch\w*|bastard\w*|asshole\w*|dickhead"
+    r"|piss off|screw you|shut up|go to hell|stfu|wtf"
+    r"|you(?:'re| are)? (?:so |such an? |an? )?(?:idiot|moron|stupid|dumb|useless|pathetic|clown)\w*"
+    r"|(?:stupid|dumb|idiotic|pointless|ridiculous) (?:question|interview|bot|ai|app|thing)s?"
+    r"|(?:this|that) (?:interview |question |app )?(?:is|was) (?:stupid|dumb|garbage|trash|a joke|crap)"
+    r"|(?:this|that|it|you)(?: interview| question| app)?(?:'s| is| are|'re) (?:a |such a |just a )?"
+    r"(?:complete |total )?"
+    r"waste of (?:my )?time"
+    r"|crap)\b"
+)
+_INJECTION = re.compile(
+    r"(?:\b(?:ignore|disregard|forget|override|bypass) (?:all |any |of |your |the |my |these |those "
+    r"|previous |prior |above |earlier |system )*(?:instructions?|prompts?|rubric|guidelines"
+    r"|(?:grading|scoring|evaluation|your) (?:rules|criteria))"
+    r"|\bgive me (?:a |an |the )?(?:100|perfect|full (?:marks|score|points)|max(?:imum)? (?:marks|score)"
+    r"|10/10|top (?:marks|score)|highest (?:marks|score)|a pass)"
+    r"|\bfull (?:marks|score)"
+    r"|\b100 ?(?:/|out of) ?100\b|\bscore of 100\b"
+    r"|\byou (?:must|should|have to|need to|will) (?:score|give|rate|grade|mark|pass|hire|select) me\b"
+    r"|\byou must (?:score|rate|grade|mark)\b"
+    r"|\b(?:rate|score|grade|mark) me (?:as |at |with )?(?:100|perfect|the highest|highly|top|10)"
+    r"|\bsystem prompt\s*:|\b(?:reveal|print|show|repeat|leak) (?:the |your )?system prompt"
+    r"|\byou are now (?:a|an|the|my)\b|\bas the (?:evaluator|grader),? you)",
+    re.IGNORECASE,
+)
+_TRAILING_JOINERS = re.compile(r"(?:[\s,;:\-–—]|\b(?:and|so|also|but|then|plus|please|oh|btw)\b)+$", re.I)
+_ALTERNATIVES = re.compile(r"\s+(?:or|/)\s+", re.IGNORECASE)
+_VOWEL = re.compile(r"[aeiouy]")
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+_KEYBOARD_ROWS = ("asdfghjkl", "zxcvbnm", "qwertyuiop")
+
+
+def normalise(text: str) -> str:
+    """Lower-case text with typographic apostrophes made plain."""
+    return text.translate(_APOSTROPHES).lower()
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens of the text."""
+    return _WORD.findall(normalise(text))
+
+
+def word_count(text: str) -> int:
+    """Number of words in the text."""
+    return len(words(text))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank sentence, trimmed of surrounding whitespace."""
+    spans: list[tuple[int, int]] = []
+    for match in _SENTENCE.finditer(text):
+        start, end = match.span()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def sentences(text: str) -> list[str]:
+    """The text's sentences, trimmed."""
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def stem(word: str) -> str:
+    """Light stemming: drop possessive, -ly, plural, -ing, -ed, -ion after -at, and a trailing e or y."""
+    word = word.lower().removesuffix("'s")
+    if len(word) > 5 and word.endswith("ly"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 6 and word.endswith("ation"):
+        return word[:-3]
+    for suffix in ("ing", "ed"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+                word = word[:-1]
+            break
+    if len(word) > 4 and word.endswith(("e", "y")):
+        word = word[:-1]
+    return word
+
+
+def content_stems(text: str) -> frozenset[str]:
+    """Stems of the text's non-stopword words."""
+    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1)
+
+
+def number_count(text: str) -> int:
+    """Numbers, percentages, money and multipliers in the text, plus words like "doubled"."""
+    return len(_NUMBER.findall(text)) + len(_METRIC_WORDS.findall(normalise(text)))
+
+
+def has_metric(text: str) -> bool:
+    """Whether the text quantifies anything."""
+    return number_count(text) > 0
+
+
+def named_terms(text: str) -> list[str]:
+    """Distinct technologies, acronyms and proper nouns, in order of first use."""
+    found: dict[str, str] = {}
+    for sentence in sentences(text.translate(_APOSTROPHES)):
+        for index, token in enumerate(_TOKEN.findall(sentence)):
+            lowered = token.lower()
+            # A capitalised first word only marks the sentence start, not a name.
+            named = _NAMED.fullmatch(token) or (index > 0 and _TITLE.fullmatch(token))
+            if lowered in TECH_TERMS or (named and lowered not in STOPWORDS):
+                found.setdefault(lowered, token)
+    return list(found.values())
+
+
+def example_cue_count(text: str) -> int:
+    """Phrases that introduce a concrete example or past experience."""
+    return len(_EXAMPLE_CUES.findall(normalise(text)))
+
+
+def specificity(text: str) -> float:
+    """0-1: how concrete the text is (numbers, named things, examples)."""
+    numbers = min(number_count(text), 3) * 0.15
+    named = min(len(named_terms(text)), 5) * 0.1
+    examples = min(example_cue_count(text), 2) * 0.15
+    return min(1.0, numbers + named + examples)
+
+
+def star_components(text: str) -> dict[str, bool]:
+    """Which of situation, task, action and result the text signals."""
+    lowered = normalise(text)
+    return {part: bool(pattern.search(lowered)) for part, pattern in _STAR_CUES.items()}
+
+
+def star_score(text: str) -> float:
+    """0-1: STAR completeness, with a bonus for a measured result."""
+    parts = star_components(text)
+    base = sum(parts.values()) / len(parts) * 0.85
+    return min(1.0, base + (0.15 if has_metric(text) else 0.0))
+
+
+def connective_count(text: str) -> int:
+    """Signposting and reasoning connectives ("first", "because", "however")."""
+    return len(_CONNECTIVES.findall(normalise(text)))
+
+
+def structure_score(text: str, behavioral: bool = False) -> float:
+    """0-1: organisation of an answer; STAR counts for behavioral answers."""
+    multi_sentence = 0.3 if len(sentences(text)) >= 2 else 0.0
+    organised = min(1.0, multi_sentence + min(connective_count(text), 4) * 0.175)
+    return max(organised, star_score(text)) if behavioral else organised
+
+
+def filler_count(text: str) -> int:
+    """Filler words and phrases ("um", "you know", filler "like")."""
+    lowered = normalise(text)
+    return len(_FILLERS.findall(lowered)) + len(_FILLER_LIKE.findall(lowered))
+
+
+def filler_rate(text: str) -> float:
+    """Fillers per 100 words."""
+    count = word_count(text)
+    return 100.0 * filler_count(text) / count if count else 0.0
+
+
+def hedge_phrases(text: str) -> list[str]:
+    """The hedging phrases used ("maybe", "I guess", "not sure"), lower-cased, in order."""
+    return _HEDGES.findall(normalise(text))
+
+
+def hedge_count(text: str) -> int:
+    """Number of hedging phrases."""
+    return len(hedge_phrases(text))
+
+
+def assertive_count(text: str) -> int:
+    """Ownership and confident phrases ("I led", "I built", "definitely")."""
+    return len(_ASSERTIVE.findall(normalise(text)))
+
+
+def says_dont_know(text: str) -> bool:
+    """Whether the text admits not knowing ("I don't know", "no idea")."""
+    lowered = normalise(text)
+    return bool(_DONT_KNOW.search(lowered) or _GIVE_UP_WHOLE.match(lowered))
+
+
+def gives_up(text: str) -> bool:
+    """Whether the answer is essentially a non-answer: a short "I don't know" or "pass"."""
+    return says_dont_know(text) and word_count(text) < 30
+
+
+def key_point_covered(key_point: str, answer: str) -> bool:
+    """Whether most content words of the key point (or of one of its "or" alternatives) are in the answer."""
+    said = content_stems(answer)
+    return any(_mostly_present(content_stems(option), said) for option in _ALTERNATIVES.split(key_point))
+
+
+def _mostly_present(wanted: frozenset[str], said: frozenset[str]) -> bool:
+    """Whether more than half of the wanted stems were said."""
+    return bool(wanted) and len(wanted & said) * 2 > len(wanted)
+
+
+def key_point_coverage(key_points: Sequence[str], answer: str) -> float:
+    """Fraction of key points the answer covers (1.0 when there are none)."""
+    if not key_points:
+        return 1.0
+    return sum(key_point_covered(point, answer) for point in key_points) / len(key_points)
+
+
+def missed_key_points(key_points: Sequence[str], answer: str) -> list[str]:
+    """The key points the answer does not cover, in order."""
+    return [point for point in key_points if not key_point_covered(point, answer)]
+
+
+def relevance(question: str, answer: str) -> float:
+    """0-1: share of the question's subject words that the answer uses."""
+    subject = content_stems(question) - {stem(w) for w in QUESTION_FRAMING}
+    if not subject:
+        return 0.5
+    return len(subject & content_stems(answer)) / len(subject)
+
+
+def is_rude(text: str) -> bool:
+    """Whether the text contains profanity or insults."""
+    return bool(_RUDE.search(normalise(text)))
+
+
+def _suspicious_token(token: str) -> bool:
+    """Whether a token looks like keyboard mashing rather than a word."""
+    if token.isdigit() or token in TECH_TERMS:
+        return False
+    if len(token) > 25 or re.search(r"(.)\1{3,}", token):
+        return True
+    if not _VOWEL.search(token):
+        return len(token) >= 5
+    if _CONSONANT_RUN.search(token):
+        return True
+    return any(
+        row[i : i + 4] in token or row[::-1][i : i + 4] in token
+        for row in _KEYBOARD_ROWS[:2]
+        for i in range(len(row) - 3)
+    ) or any(row[i : i + 5] in token for row in _KEYBOARD_ROWS[2:] for i in range(len(row) - 4))
+
+
+def is_gibberish(text: str) -> bool:
+    """Whether non-empty text is unintelligible (mashing, symbols only, one word repeated)."""
+    if not text.strip():
+        return False
+    tokens = [t for t in words(text) if not t.isdigit()]
+    if not tokens:
+        return True
+    if len(tokens) >= 4 and Counter(tokens).most_common(1)[0][1] * 2 > len(tokens):
+        return True
+    suspicious = sum(_suspicious_token(t) for t in tokens) / len(tokens)
+    has_stopword = any(t in STOPWORDS for t in tokens)
+    return suspicious >= 0.5 or (len(tokens) >= 3 and not has_stopword and suspicious >= 0.3)
+
+
+def is_injection(text: str) -> bool:
+    """Whether the text tries to instruct the evaluator or demand a score."""
+    return bool(_INJECTION.search(text.translate(_APOSTROPHES)))
+
+
+def strip_injection(text: str) -> str:
+    """The text with every injection attempt cut from where it starts to its sentence end."""
+    kept: list[str] = []
+    for sentence in sentences(text):
+        match = _INJECTION.search(sentence.translate(_APOSTROPHES))
+        if match is None:
+            kept.append(sentence)
+            continue
+        head = _TRAILING_JOINERS.sub("", sentence[: match.start()]).strip()
+        if head:
+            kept.append(head)
+    return " ".join(kept)
+
+
+def length_quality(count: int) -> float:
+    """0-1: how healthy an answer length is; one-liners and rambling both lose."""
+    points = ((0, 0.0), (1, 0.1), (8, 0.2), (25, 0.7), (60, 1.0), (350, 1.0), (700, 0.5), (1500, 0.2))
+    if count >= points[-1][0]:
+        return points[-1][1]
+    for (x0, y0), (x1, y1) in pairwise(points):
+        if x0 <= count < x1:
+            return y0 + (y1 - y0) * (count - x0) / (x1 - x0)
+    return 0.0
+
+
+def clarity(text: str) -> float:
+    """0-1: readable sentence lengths; very long run-on sentences lose."""
+    lengths = [word_count(s) for s in sentences(text)]
+    lengths = [n for n in lengths if n]
+    if not lengths:
+        return 0.0
+    average = sum(lengths) / len(lengths)
+    if average < 5:
+        return 0.5
+    if average <= 30:
+        return 1.0
+    return max(0.3, 1.0 - (average - 30) / 50)
