@@ -58,7 +58,7 @@ class Settings(BaseSettings):
 
     anthropic_model: str = "claude-sonnet-4-6"
     anthropic_base_url: str | None = None
-    gemini_model: str = "gemini-3.5-flash"
+    gemini_model: str = "gemini-3.8-flash"
     google_gemini_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
