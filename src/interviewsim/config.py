@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     eleven_quota_rest_hours: float = Field(default=6.0, gt=0)
     eleven_busy_cooldown_seconds: float = Field(default=5.0, gt=0)
 
-    anthropic_model: str = "claude-sonnet-4-6"
+    anthropic_model: str = "claude-sonnet-5-5"
     anthropic_base_url: str | None = None
     gemini_model: str = "gemini-3.8-flash"
     google_gemini_base_url: str | None = None
