@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,11 +26,31 @@ log = logging.getLogger(__name__)
 
 
 def build_verifier(settings: Settings) -> Verifier:
-    """The verifier for the configured auth mode."""
+    """The verifier for the configured auth mode; a bad Firebase setting raises SettingsError."""
     if settings.resolved_auth_mode == "local":
         token = ensure_local_token(settings.data_dir, settings.fixed_local_token)
         return LocalTokenVerifier(token)
-    raise SettingsError("invalid setting FIREBASE_CREDENTIALS: Firebase auth is not available in this build yet")
+    from interviewsim.auth.firebase import FirebaseVerifier, emulator_warning
+
+    emulator = settings.resolved_auth_mode == "firebase-emulator"
+    if emulator:
+        if not settings.firebase_auth_emulator_host:
+            raise SettingsError("invalid setting AUTH_MODE: firebase-emulator needs FIREBASE_AUTH_EMULATOR_HOST")
+        # firebase-admin reads the emulator host from os.environ on every verification.
+        os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = settings.firebase_auth_emulator_host
+        log.warning(emulator_warning(settings.firebase_auth_emulator_host))
+    try:
+        return FirebaseVerifier.create(
+            project_id=settings.firebase_project_id,
+            credentials_json=settings.firebase_credentials.get_secret_value() if settings.firebase_credentials else None,
+            credentials_file=settings.google_application_credentials,
+            certs_url=settings.firebase_certs_url,
+            clock_skew_seconds=settings.firebase_clock_skew_seconds,
+            check_revoked=settings.firebase_check_revoked,
+            allow_emulator=emulator,
+        )
+    except ValueError as error:
+        raise SettingsError(f"invalid settings: {error}") from None
 
 
 def create_app(settings: Settings, *, verifier: Verifier | None = None, engines: Engines | None = None) -> FastAPI:
@@ -44,10 +65,16 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
         app.state.db_engine = engine
         app.state.session_factory = session_factory(engine)
         app.state.verifier = verifier or build_verifier(settings)
+        if settings.resolved_auth_mode == "local" and verifier is None:
+            log.info("auth: local token (loopback only)")
         app.state.engines = engines or build_engines(settings)
         try:
             yield
         finally:
+            await app.state.engines.aclose()
+            close_verifier = getattr(app.state.verifier, "close", None)
+            if close_verifier is not None:
+                close_verifier()
             await engine.dispose()
 
     app = FastAPI(

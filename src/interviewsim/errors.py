@@ -14,12 +14,15 @@ AppError
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from interviewsim.llm.errors import ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,13 @@ class Unavailable(AppError):
 
     status = 503
     code = "unavailable"
+
+
+def upstream_failure(error: ProviderError, message: str) -> AppError:
+    """503 with Retry-After when the provider said when to come back, else 502."""
+    if error.retryable and error.retry_after is not None:
+        return Unavailable(message, retry_after=max(1, math.ceil(error.retry_after)))
+    return UpstreamError(message)
 
 
 def error_response(

@@ -1,28 +1,42 @@
-"""Builds the configured interviewer, evaluator and voice for one process."""
+"""Builds the configured interviewer, evaluator and voice chains for one process."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
+from interviewsim.chains import FallbackEvaluator, FallbackInterviewer, FallbackVoice
 from interviewsim.config import Settings
 from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.builtin import BuiltinEvaluator
+from interviewsim.evaluation.llm import LLMEvaluator
 from interviewsim.interviews.transcript import QuestionFacts, QuestionLookup
-from interviewsim.llm.base import Interviewer
+from interviewsim.llm.base import ChatModel, Interviewer
 from interviewsim.llm.builtin.bank import default_bank
 from interviewsim.llm.builtin.interviewer import BuiltinInterviewer
+from interviewsim.llm.interviewer import LLMInterviewer
 from interviewsim.tts.base import Voice
 from interviewsim.tts.builtin import BuiltinVoice
 
+Closer = Callable[[], Awaitable[None]]
 
-@dataclass(frozen=True)
+
+@dataclass
 class Engines:
-    """The engines every request uses."""
+    """The engines every request uses, and how to release them."""
 
     interviewer: Interviewer
     evaluator: Evaluator
     voice: Voice
     question_lookup: QuestionLookup
+    closers: list[Closer] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        """Close every vendor client."""
+        for close in self.closers:
+            with contextlib.suppress(Exception):
+                await close()
 
 
 def bank_lookup(question_id: str) -> QuestionFacts | None:
@@ -33,12 +47,86 @@ def bank_lookup(question_id: str) -> QuestionFacts | None:
     return QuestionFacts(key_points=tuple(question.key_points), question_type=question.type)
 
 
+def chat_model(name: str, settings: Settings) -> ChatModel:
+    """A vendor chat model by provider name (keys were checked when settings loaded)."""
+    timeout, retries = settings.provider_timeout_seconds, settings.provider_max_retries
+    if name == "anthropic":
+        from interviewsim.llm.anthropic import AnthropicChatModel
+
+        assert settings.anthropic_api_key is not None
+        return AnthropicChatModel(
+            settings.anthropic_api_key.get_secret_value(),
+            model=settings.anthropic_model,
+            base_url=settings.anthropic_base_url,
+            timeout_seconds=timeout,
+            max_retries=retries,
+            max_retry_after_seconds=settings.max_retry_after_seconds,
+        )
+    if name == "gemini":
+        from interviewsim.llm.gemini import GeminiChatModel
+
+        assert settings.gemini_api_key is not None
+        return GeminiChatModel(
+            settings.gemini_api_key.get_secret_value(),
+            model=settings.gemini_model,
+            base_url=settings.google_gemini_base_url,
+            timeout_seconds=timeout,
+            max_retries=retries,
+        )
+    if name == "openai":
+        from interviewsim.llm.openai_compat import OpenAICompatChatModel
+
+        assert settings.openai_model is not None
+        return OpenAICompatChatModel(
+            model=settings.openai_model,
+            api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+            base_url=settings.openai_base_url,
+            timeout_seconds=timeout,
+            max_retries=retries,
+            max_retry_after_seconds=settings.max_retry_after_seconds,
+        )
+    raise ValueError(f"unknown chat provider {name!r}")
+
+
+def _voice(name: str, settings: Settings, closers: list[Closer]) -> Voice:
+    if name == "builtin":
+        return BuiltinVoice()
+    from interviewsim.tts.elevenlabs import ElevenLabsVoice
+
+    voice = ElevenLabsVoice(
+        [key.get_secret_value() for key in settings.eleven_keys],
+        voice_male=settings.eleven_voice_male,
+        voice_female=settings.eleven_voice_female,
+        model=settings.eleven_model,
+        base_url=settings.eleven_base_url,
+        quota_rest_seconds=settings.eleven_quota_rest_hours * 3600,
+        busy_cooldown_seconds=settings.eleven_busy_cooldown_seconds,
+        timeout_seconds=settings.provider_timeout_seconds,
+    )
+    closers.append(voice.aclose)
+    return voice
+
+
 def build_engines(settings: Settings) -> Engines:
-    """The engines named by INTERVIEWER, EVALUATOR and VOICE (built-in ones for now)."""
-    del settings  # every selector only admits "builtin" until the vendor providers land
+    """The chains named by INTERVIEWER, EVALUATOR and VOICE; no network is touched here."""
+    closers: list[Closer] = []
+
+    def model(name: str) -> ChatModel:
+        built = chat_model(name, settings)
+        closers.append(built.aclose)
+        return built
+
+    interviewers: list[Interviewer] = [
+        BuiltinInterviewer() if name == "builtin" else LLMInterviewer(model(name)) for name in settings.interviewer_chain
+    ]
+    evaluators: list[Evaluator] = [
+        BuiltinEvaluator() if name == "builtin" else LLMEvaluator(model(name)) for name in settings.evaluator_chain
+    ]
+    voices = [_voice(name, settings, closers) for name in settings.voice_chain]
     return Engines(
-        interviewer=BuiltinInterviewer(),
-        evaluator=BuiltinEvaluator(),
-        voice=BuiltinVoice(),
+        interviewer=interviewers[0] if len(interviewers) == 1 else FallbackInterviewer(interviewers),
+        evaluator=evaluators[0] if len(evaluators) == 1 else FallbackEvaluator(evaluators),
+        voice=voices[0] if len(voices) == 1 else FallbackVoice(voices),
         question_lookup=bank_lookup,
+        closers=closers,
     )

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from interviewsim.auth.base import AuthUser, Verifier
-from interviewsim.errors import Unauthorized
+from interviewsim.errors import Unauthorized, upstream_failure
+from interviewsim.llm.errors import ProviderError
 
 
 async def current_user(request: Request) -> AuthUser:
@@ -17,7 +18,10 @@ async def current_user(request: Request) -> AuthUser:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
     verifier: Verifier = request.app.state.verifier
-    user = await verifier.verify(token.strip())
+    try:
+        user = await verifier.verify(token.strip())
+    except ProviderError as error:
+        raise upstream_failure(error, "Sign-in cannot be checked right now; try again in a moment.") from None
     if user is None:
         raise Unauthorized("Your sign-in token is invalid or has expired; sign in again.")
     return user

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from interviewsim.auth.base import AuthUser
-from interviewsim.errors import Conflict, NotFound, UpstreamError
+from interviewsim.errors import Conflict, NotFound, upstream_failure
 from interviewsim.evaluation.schema import Evaluation
 from interviewsim.interviews import flow
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
@@ -20,6 +20,7 @@ from interviewsim.interviews.schemas import END_MARKERS, ChatRequest, StartSessi
 from interviewsim.interviews.transcript import brief_of, evaluation_input, turns_of
 from interviewsim.llm.base import Directive, InterviewerReply, Phase, TurnContext, TurnKind
 from interviewsim.llm.builtin.analysis import AnswerKind, classify
+from interviewsim.llm.errors import ProviderError
 from interviewsim.providers import Engines
 from interviewsim.storage.types import utcnow
 from interviewsim.tts.text import clean_for_speech
@@ -182,11 +183,11 @@ class InterviewService:
         )
         try:
             return await self.engines.interviewer.respond(context)
-        except Exception as error:
-            log.warning("interviewer %s failed: %s", self.engines.interviewer.name, type(error).__name__)
-            raise UpstreamError(
-                "The interviewer could not reply just now. Your answer is saved; send it again to continue.",
-            ) from error
+        except ProviderError as error:
+            log.warning("interviewer %s failed: %s", self.engines.interviewer.name, error.message)
+            raise upstream_failure(
+                error, "The interviewer could not reply just now. Your answer is saved; send it again to continue."
+            ) from None
 
     async def _record_reply(self, session: InterviewSession, reply: InterviewerReply, directive: Directive) -> None:
         await self.repository.append_message(
@@ -238,11 +239,11 @@ class InterviewService:
         graded_input = evaluation_input(session, messages, self.engines.question_lookup)
         try:
             evaluation: Evaluation = await self.engines.evaluator.evaluate(graded_input)
-        except Exception as error:
-            log.warning("evaluator %s failed: %s", self.engines.evaluator.name, type(error).__name__)
-            raise UpstreamError(
-                "Your interview is saved, but grading failed just now; request the results again.",
-            ) from error
+        except ProviderError as error:
+            log.warning("evaluator %s failed: %s", self.engines.evaluator.name, error.message)
+            raise upstream_failure(
+                error, "Your interview is saved, but grading failed just now; request the results again."
+            ) from None
         payload = evaluation.to_flat(self.pass_mark, clean_for_speech(evaluation.summary))
         await self.repository.add_evaluation(
             EvaluationRecord(

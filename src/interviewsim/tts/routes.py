@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from interviewsim.auth.deps import CurrentUser
 from interviewsim.deps import EnginesDep
-from interviewsim.errors import BadRequest, UpstreamError
+from interviewsim.errors import BadRequest, upstream_failure
+from interviewsim.llm.errors import ProviderError
 from interviewsim.interviews.schemas import MAX_TTS_CHARS
 from interviewsim.tts.base import Voice
 from interviewsim.tts.text import clean_for_speech
@@ -47,8 +48,8 @@ async def tts(body: TtsRequest, user: CurrentUser, engines: EnginesDep) -> Strea
 async def _first_chunk(audio: AsyncIterator[bytes], voice: Voice) -> bytes:
     try:
         return await anext(audio, b"")
-    except Exception as error:
-        raise UpstreamError(f"The voice '{voice.name}' could not speak this text just now; try again.") from error
+    except ProviderError as error:
+        raise upstream_failure(error, "The voice could not speak this text just now; try again shortly.") from None
 
 
 async def _replay(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -1,0 +1,398 @@
+"""Dictionary-free heuristics that classify a candidate's message relative to the current question."""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections import Counter
+
+from interviewsim.llm.base import InterviewBrief
+from interviewsim.llm.builtin.bank import BEHAVIORAL, HR, Question, domain_id
+
+
+class AnswerKind(enum.StrEnum):
+    """What a candidate's message is, as far as the interviewer's next move is concerned."""
+
+    EMPTY = "empty"
+    GIBBERISH = "gibberish"
+    RUDE = "rude"
+    CONFUSED = "confused"
+    OFF_TOPIC = "off_topic"
+    SHORT_OR_VAGUE = "short_or_vague"
+    SUBSTANTIVE = "substantive"
+
+
+def _wordset(words: str) -> frozenset[str]:
+    """The whitespace-separated words of `words`."""
+    return frozenset(words.split())
+
+
+SHORT_ANSWER_WORDS = 25
+_MIN_CONCISE_WORDS = 15
+_MIN_OFF_TOPIC_WORDS = 4
+_MAX_CONFUSED_REMAINDER = 4
+_GIBBERISH_SHARE = 0.5
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_VOWELS = frozenset("aeiouy")
+_CONSONANT_RUN = re.compile(r"[b-df-hj-np-tv-xz]{6,}")
+_TRIPLE_LETTER = re.compile(r"([a-z])\1\1")
+_RARE_BIGRAM = re.compile(
+    r"q[^uaeio]|jq|jx|jz|qj|qx|qz|vq|vx|vj|xj|xz|zx|zj|jv|wx|xw|fq|gq|kq|pq|wq|zq|cj|hj|jk|kj|"
+    r"v[bcdfghjkmpqwxz]|x[bdfgjkmnqrvwxz]"
+)
+_SHORT_NO_VOWEL_OK = _wordset(
+    "mr mrs ms dr st nd th vs hmm hm mm pls plz thx sql css npm cv pc tv db js ts ml nlp crm kpi cms "
+    "b2b b2c seo sem ppc html xml http www"
+)
+_ELONGATED_FILLER = re.compile(r"h*m+|u+[mh]+|e+r+m*|a+h+|o+h+|o+k+(?:a+y+)?|y+e+a*[hs]+|n+o+|l+o+l+|b+l+a+h+")
+_FILLERS = _wordset(
+    "ok okay k kk yes yeah yep yup no nope nah sure fine hmm hm um umm uh uhh er erm ah oh mm right "
+    "cool alright well so maybe hi hello hey thanks thank you lol blah pass skip next dunno"
+)
+
+_STOPWORDS = _wordset(
+    """a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does doesn't
+    doing don't down during each even ever every few for from further get gets got had hadn't has
+    hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how
+    how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's like lot lots me
+    more most much must mustn't my myself no nor not now of off often on once one only or other
+    ought our ours ourselves out over own quite rather really same shan't she she'd she'll she's
+    should shouldn't so some something such than that that's the their theirs them themselves then
+    there there's these they they'd they'll they're they've thing things this those though through
+    to too two under until up upon us very was wasn't we we'd we'll we're we've were weren't what
+    what's when when's where where's whether which while who who's whom why why's will with won't
+    would wouldn't yes yet you you'd you'll you're you've your yours yourself yourselves
+    actually basically maybe probably think kind sort okay ok yeah well"""
+)
+
+# Words any reasoned answer may use; they keep real answers in other words from looking off topic.
+_REASONING_VOCAB = """approach solution problem step first second next check compare measure
+test improve result example case data time value use make build ensure understand analyse analyze
+plan goal process decision decide option trade risk impact cost benefit priority prioritise
+prioritize question answer explain idea experience learn information number metric user customer
+client business product company work job role skill task fix issue change quality performance
+tool system method strategy research evidence reason requirement feedback review simple complex
+fast slow scale success fail failure improve efficient"""
+
+_PEOPLE_VOCAB = """team teammate colleague coworker manager boss lead leader leadership report
+stakeholder client customer partner vendor project deadline conflict disagree disagreement feedback
+situation task action result outcome responsible responsibility ownership mistake learn lesson
+communicate communication meeting call email schedule pressure stress motivate motivation career
+growth goal strength weakness salary compensation culture value values challenge difficult
+support help mentor mentoring coach promote promotion hire hiring interview company organisation
+organization office remote colleague department role position job opportunity experience skill
+improve success achievement proud initiative decision handle manage management priority
+prioritise prioritize plan planning deliver delivery launch quarter month week year day"""
+
+_DOMAIN_VOCAB: dict[str, str] = {
+    "software": """code coding program programming software function method class object variable
+    loop array list string map hash tree graph stack queue algorithm complexity memory cpu
+    performance database sql query index table schema api rest http request response server client
+    cache latency throughput test testing unit integration deploy deployment build pipeline bug
+    debug error exception log logging monitor service microservice system design architecture
+    scale scalable thread process concurrency lock network git commit branch merge review library
+    framework language python java javascript typescript react frontend backend cloud docker
+    kubernetes container security authentication encryption refactor interface module dependency
+    release production incident outage version compile runtime storage file pointer recursion""",
+    "data": """data dataset analysis analytics analyst model modelling modeling machine learning
+    train training test validation feature features label prediction predict regression
+    classification cluster clustering statistic statistics statistical probability distribution
+    mean median variance deviation hypothesis significance sample sampling experiment metric sql
+    query table join python pandas numpy notebook visualization visualisation chart dashboard
+    pipeline etl warehouse bias overfit overfitting accuracy precision recall correlation causal
+    outlier missing clean cleaning insight trend forecast algorithm tree forest boosting neural
+    spark airflow column row record""",
+    "product": """product feature user users customer market roadmap backlog priority prioritize
+    prioritise metric metrics kpi okr goal strategy vision launch release mvp prototype experiment
+    test research interview feedback persona journey funnel conversion retention churn engagement
+    growth revenue pricing stakeholder engineering design requirement story sprint agile scope
+    tradeoff impact value segment competitor competition adoption onboarding analytics data""",
+    "design": """design designer user users ux ui interface layout visual typography color colour
+    contrast spacing grid component prototype wireframe mockup figma sketch usability test testing
+    research interview persona journey flow navigation accessibility wcag screen mobile desktop
+    responsive interaction button form icon hierarchy brand style system pattern feedback iterate
+    iteration stakeholder developer handoff heuristic task empathy card sorting""",
+    "marketing": """marketing market campaign brand branding audience segment customer content
+    channel social media email seo search ads advertising paid organic budget spend conversion
+    funnel lead leads traffic click ctr cpc cpa roi roas cac ltv metric analytics attribution
+    persona positioning message messaging launch growth retention engagement awareness test
+    copy landing page creative influencer partnership pr""",
+    "sales": """sales sell selling deal deals pipeline prospect prospects lead leads customer client
+    buyer quota revenue close closing negotiate negotiation discount price pricing objection demo
+    discovery call meeting crm forecast territory account accounts renewal upsell contract proposal
+    value roi stakeholder decision champion budget follow followup relationship outreach email
+    cold qualify qualification commission target""",
+}
+
+_RUDE_ALWAYS = (
+    r"\b(?:fuck\w*|f\*+k\w*|f\*{3}|motherfuck\w*|shit\w*|sh\*t|bullshit|asshole\w*|arsehole\w*|"
+    r"bitch\w*|bastard\w*|cunt\w*|dickhead\w*|wanker\w*|twat\w*|dumbass\w*|jackass\w*|douche\w*|"
+    r"retard(?:ed|s)?|stfu|wtf|gtfo)\b",
+    r"\b(?:you|u)(?:'re| are| r|re)?\s+(?:so |such an? |a |an |really |totally |completely |just )*"
+    r"(?:useless|stupid|dumb|idiot\w*|moron\w*|pathetic|incompetent|worthless|trash|garbage|clown|"
+    r"loser|imbecile|annoying|a joke|terrible|awful|braindead|brain dead)\b",
+    r"\b(?:stupid|dumb|idiotic|moronic|pointless|ridiculous|useless|lame|crap|crappy|garbage|trash|"
+    r"worthless|bs)\s+(?:question|questions|interview|interviewer|bot|ai|app|system)\b",
+    r"\b(?:shut up|screw (?:you|this|off)|go to hell|piss off|bugger off|sod off|kiss my|i hate you|"
+    r"waste of my time|who (?:the hell |tf |the fuck )cares)\b|^\W*who cares\b",
+)
+# Judgements like "this is stupid" are hostile as a reply, but can be part of a story in a long answer.
+_RUDE_SHORT = (
+    r"\b(?:this|that|these|your questions?)\s*(?:is|'s|are|s)\s+(?:so |really |totally |just )?"
+    r"(?:stupid|dumb|idiotic|bullshit|garbage|trash|crap|ridiculous|pointless|a joke|a waste of time)\b",
+)
+_RUDE = re.compile("|".join(f"(?:{p})" for p in _RUDE_ALWAYS))
+_RUDE_IN_SHORT = re.compile("|".join(f"(?:{p})" for p in _RUDE_SHORT))
+_RUDE_SHORT_WORDS = 30
+# Self-deprecating phrasing such as "sorry, maybe a dumb question" is not aimed at the interviewer.
+_SELF_DEPRECATING = re.compile(
+    r"\b(?:sorry|maybe|might be|may be|probably|possibly|if this is)\b[^.!?]{0,20}"
+    r"\b(?:stupid|dumb|silly)\s+question\b"
+)
+
+_CONFUSED = re.compile(
+    r"\b(?:i\s+)?(?:really\s+)?(?:do\s*n[o']?t|dont|didn'?t|did not)\s+(?:really\s+)?"
+    r"(?:know|understand|follow|catch|see what|get (?:it|that|this|the question|what|you))\b"
+    r"|\bidk\b|\bno idea\b|\bno clue\b|\bclueless\b|\bnot (?:really |quite |totally |entirely )?sure\b"
+    r"|\b(?:can|could|would|will) you\s+(?:please\s+)?(?:clarify|explain|repeat|rephrase|elaborate|"
+    r"say (?:that|it) again|give (?:me )?an example|be more specific|ask (?:it )?differently)\b"
+    r"|\bwhat (?:do|did) you mean\b|\bwhat does (?:that|this|it) mean\b|\bmeaning of\b"
+    r"|\b(?:i'?m|i am|im)\s+(?:a bit |a little |bit |totally |completely |so |kind of |kinda )?"
+    r"(?:confused|lost|stuck|unsure)\b"
+    r"|\bconfus\w*\b|\b(?:repeat|rephrase|reword) (?:the|that|your|it)\b|\bsay (?:that|it) again\b"
+    r"|\bwhat (?:was|is) the question\b|\bwhat are you asking\b|\bare you asking\b|\bdo you mean\b"
+    r"|\bwhich (?:part|one) do you mean\b|\bnot familiar with\b|\bnever heard of\b"
+    r"|\b(?:should|can|may|do) i (?:assume|answer|talk about|focus on|describe)\b"
+    r"|\bcome again\b|\bpardon\b|\bhuh\b"
+)
+
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}?\b(?:instructions?|prompts?|rules|"
+    r"guidelines|directions|everything (?:above|before)|previous messages)\b"
+    r"|\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\w*\b|\bnew instructions\b"
+    r"|\b(?:reveal|show|print|repeat|tell|give|share|send|list|read|what is|what are|what's|whats)\b"
+    r".{0,30}?\b(?:system prompt|your (?:instructions|prompt|rules|guidelines)|rubric|scoring "
+    r"(?:criteria|guide|rules|scheme)|grading (?:criteria|rubric|scheme)|marking scheme|answer key|"
+    r"key points|model answer|expected answer|ideal answer|correct answer|right answer|the answer|"
+    r"the solution|perfect answer|best answer)\b"
+    r"|\b(?:give|rate|score|grade|mark|award|assign)\b.{0,25}?\b(?:100|10 ?/ ?10|ten out of ten|"
+    r"full marks|perfect score|a perfect|top marks|top score|highest score|maximum score|max score|"
+    r"an a\+?|a high score|high marks)\b"
+    r"|\b(?:mark|set|make|consider|treat)\s+(?:me|my answers?|this)\s+(?:as\s+)?(?:selected|passed|"
+    r"hired|correct|perfect|excellent)\b"
+    r"|\b(?:you are|you're|youre) now\b|\bpretend (?:you are|you're|to be)\b"
+    r"|\bact as (?:an? )?(?:different|unrestricted|evil|jailbroken|new)\b|\bfrom now on,? (?:you|ignore)\b"
+)
+
+_CONCRETE = re.compile(
+    r"\d|[(){}\[\]=<>_]|\w\.\w"
+    r"|\b(?:for example|for instance|e\.g|such as|specifically|in particular|in my (?:last|previous|"
+    r"current)|at my (?:last|previous|current)|my (?:last|previous|current) (?:job|role|team|company|"
+    r"manager|project))\b"
+    r"|\b(?:i|we)\s+(?:(?!need\b|feed\b|speed\b)\w+ed|was|were|had|built|led|made|took|ran|wrote|found|did|got|gave|went|"
+    r"chose|set|sent|began|brought|spoke|told|saw|knew|met|put|kept|held|won|lost|sold|spent|paid|"
+    r"drew|shipped|learnt|rewrote|taught|caught|fought|thought|felt|left|hit)\b"
+    r"|\b(?:last|this past|that) (?:year|month|quarter|week|summer|spring|autumn|fall|winter|sprint)\b"
+)
+_CAPITALISED_MID_SENTENCE = re.compile(r"(?<=[a-z,;:] )[A-Z][A-Za-z]+")
+_ACRONYM = re.compile(r"\b(?!OK\b)[A-Z][A-Z0-9]{1,}\b")
+_SUFFIXES = (
+    "ational", "ations", "ation", "ments", "ment", "ness", "ings", "ing", "ities", "ity",
+    "ies", "ied", "ers", "er", "ed", "es", "ly", "s", "y", "e",
+)  # fmt: skip
+
+
+def _fold(text: str) -> str:
+    """Lowercase `text` and strip accents (é -> e), keeping other scripts as they are."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().replace("’", "'")
+
+
+def _stem(word: str) -> str:
+    """A crude suffix-stripping stem, good enough for vocabulary overlap."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _content_stems(text: str) -> set[str]:
+    """Stems of the non-stopword words of `text`."""
+    words = (w for w in _WORD.findall(_fold(text)) if len(w) > 2 and w not in _STOPWORDS)
+    return {_stem(w.replace("'", "")) for w in words}
+
+
+def _overlap(message: set[str], reference: set[str]) -> int:
+    """How many message stems match a reference stem exactly or by a shared five-letter prefix."""
+    prefixes = {stem[:5] for stem in reference if len(stem) >= 5}
+    return sum(1 for stem in message if stem in reference or (len(stem) >= 5 and stem[:5] in prefixes))
+
+
+def _vocab_stems(words: str) -> frozenset[str]:
+    """Stems of a whitespace-separated vocabulary."""
+    return frozenset(_stem(_fold(word)) for word in words.split())
+
+
+_REASONING_STEMS = _vocab_stems(_REASONING_VOCAB)
+_PEOPLE_STEMS = _vocab_stems(_PEOPLE_VOCAB)
+_DOMAIN_STEMS = {domain: _vocab_stems(words) for domain, words in _DOMAIN_VOCAB.items()}
+
+
+def _question_stems(question: Question) -> set[str]:
+    """Stems of everything the question says about itself."""
+    parts = (question.text, question.hint, *question.key_points, *question.skills)
+    return _content_stems(" ".join(parts))
+
+
+def _reference_stems(question: Question, brief: InterviewBrief) -> set[str]:
+    """The vocabulary an on-topic answer to `question` is expected to touch."""
+    stems = _question_stems(question) | _REASONING_STEMS
+    for domain in (domain_id(brief.domain), question.domain):
+        stems |= _DOMAIN_STEMS.get(domain, frozenset())
+    if question.type in (BEHAVIORAL, HR):
+        stems |= _PEOPLE_STEMS
+    return stems
+
+
+def _is_latin(word: str) -> bool:
+    """Whether the folded word is plain a-z, the only script these letter statistics know."""
+    return word.isascii() and word.isalpha()
+
+
+def _suspicious_word(token: str) -> bool | None:
+    """True if a token looks like keyboard mashing, False if plausible, None if it cannot be judged."""
+    word = _fold(token).replace("'", "")
+    if not _is_latin(word) or (len(token) >= 2 and token.isupper()):
+        return None
+    vowels = sum(1 for ch in word if ch in _VOWELS)
+    if len(word) <= 3:
+        return vowels == 0 and word not in _SHORT_NO_VOWEL_OK and len(word) > 1
+    ratio = vowels / len(word)
+    return bool(
+        ratio < 0.2
+        or ratio >= 0.9
+        or _TRIPLE_LETTER.search(word)
+        or _CONSONANT_RUN.search(word)
+        or _RARE_BIGRAM.search(word)
+    )
+
+
+def _mostly_repeated(message: str) -> bool:
+    """Four or more words where a single word makes up more than half, like "test test test test"."""
+    tokens = [_fold(t) for t in _TOKEN.findall(message)]
+    return len(tokens) >= 4 and Counter(tokens).most_common(1)[0][1] * 2 > len(tokens)
+
+
+def looks_like_gibberish(message: str) -> bool:
+    """Whether most judged letters of `message` are in implausible words, or it is only symbols/emoji."""
+    if not _TOKEN.search(message):
+        return any(not ch.isspace() and unicodedata.category(ch)[0] in "SC" for ch in message)
+    if _mostly_repeated(message):
+        return True
+    judged = suspicious = 0
+    for token in _WORD.findall(message):
+        verdict = _suspicious_word(token)
+        if verdict is None:
+            continue
+        judged += len(token)
+        suspicious += len(token) if verdict else 0
+    return judged > 0 and suspicious / judged >= _GIBBERISH_SHARE
+
+
+def is_rude(message: str) -> bool:
+    """Whether the message contains profanity or hostility aimed at the interviewer or the question."""
+    text = _fold(message)
+    if _SELF_DEPRECATING.search(text):
+        return False
+    if _RUDE.search(text):
+        return True
+    return len(_TOKEN.findall(text)) < _RUDE_SHORT_WORDS and bool(_RUDE_IN_SHORT.search(text))
+
+
+def is_confused(message: str) -> bool:
+    """Whether the message mainly asks for clarification or says the candidate does not know."""
+    text = _fold(message).strip()
+    if re.fullmatch(r"[?\s]+|(?:what|sorry|eh|hm+)\s*\?+", text):
+        return True
+    if not _CONFUSED.search(text):
+        return False
+    if text.endswith("?") and len(_TOKEN.findall(text)) < SHORT_ANSWER_WORDS:
+        return True
+    remainder = _CONFUSED.sub(" ", text)
+    return len(_content_stems(remainder)) <= _MAX_CONFUSED_REMAINDER
+
+
+def is_injection(message: str) -> bool:
+    """Whether the message tries to extract answers, the rubric or the prompt, or to change scoring."""
+    return bool(_INJECTION.search(_fold(message)))
+
+
+def _is_filler(message: str) -> bool:
+    """A few filler words only, such as "ok", "um yeah" or "hmmm"."""
+    tokens = [_fold(t) for t in _TOKEN.findall(message)]
+    return 0 < len(tokens) <= 3 and all(t in _FILLERS or _ELONGATED_FILLER.fullmatch(t) for t in tokens)
+
+
+def _is_concrete(message: str) -> bool:
+    """Whether the message has specifics: numbers, examples, a past story, names or technical terms."""
+    if _CONCRETE.search(_fold(message)):
+        return True
+    return bool(_CAPITALISED_MID_SENTENCE.search(message) or _ACRONYM.search(message))
+
+
+def _mostly_latin(message: str) -> bool:
+    """Whether most words are in Latin script, the only one the vocabularies cover."""
+    words = [_fold(w) for w in _WORD.findall(message)]
+    return sum(1 for w in words if _is_latin(w.replace("'", ""))) * 2 >= len(words)
+
+
+def _is_off_topic(message: str, question: Question | None, brief: InterviewBrief) -> bool:
+    """A substantive message sharing no vocabulary with the question, its key points or the field."""
+    if question is None or not _mostly_latin(message):
+        return False
+    stems = _content_stems(message)
+    if len(stems) < _MIN_OFF_TOPIC_WORDS:
+        return False
+    return _overlap(stems, _reference_stems(question, brief)) == 0
+
+
+def _is_short_or_vague(message: str, question: Question | None) -> bool:
+    """Under ~25 words (unless concise, concrete and on point), or long but generic."""
+    words = len(_TOKEN.findall(message))
+    concrete = _is_concrete(message)
+    on_point = _overlap(_content_stems(message), _question_stems(question)) if question else 0
+    if words < SHORT_ANSWER_WORDS:
+        return not (words >= _MIN_CONCISE_WORDS and concrete and on_point >= 3)
+    if len(_content_stems(message)) < 6:
+        return True
+    return not concrete and on_point <= 2
+
+
+def _is_blank(message: str) -> bool:
+    """No letters, digits or symbols: empty, whitespace or punctuation such as "..."."""
+    return not re.search(r"[^\W_]|[^\s\w.,;:!?'\"()\-…]", message)
+
+
+def classify(message: str, question: Question | None, brief: InterviewBrief) -> AnswerKind:
+    """Classify a candidate message relative to the current question (None when there is none)."""
+    if _is_blank(message):
+        return AnswerKind.CONFUSED if message.strip().startswith("?") else AnswerKind.EMPTY
+    if is_rude(message):
+        return AnswerKind.RUDE
+    if is_confused(message):
+        return AnswerKind.CONFUSED
+    if _is_filler(message):
+        return AnswerKind.EMPTY
+    if looks_like_gibberish(message):
+        return AnswerKind.GIBBERISH
+    if len(_TOKEN.findall(message)) <= 1:
+        return AnswerKind.EMPTY
+    if _is_off_topic(message, question, brief):
+        return AnswerKind.OFF_TOPIC
+    if _is_short_or_vague(message, question):
+        return AnswerKind.SHORT_OR_VAGUE
+    return AnswerKind.SUBSTANTIVE
