@@ -42,7 +42,9 @@ def build_verifier(settings: Settings) -> Verifier:
     try:
         return FirebaseVerifier.create(
             project_id=settings.firebase_project_id,
-            credentials_json=settings.firebase_credentials.get_secret_value() if settings.firebase_credentials else None,
+            credentials_json=settings.firebase_credentials.get_secret_value()
+            if settings.firebase_credentials
+            else None,
             credentials_file=settings.google_application_credentials,
             certs_url=settings.firebase_certs_url,
             clock_skew_seconds=settings.firebase_clock_skew_seconds,

@@ -117,7 +117,8 @@ def build_engines(settings: Settings) -> Engines:
         return built
 
     interviewers: list[Interviewer] = [
-        BuiltinInterviewer() if name == "builtin" else LLMInterviewer(model(name)) for name in settings.interviewer_chain
+        BuiltinInterviewer() if name == "builtin" else LLMInterviewer(model(name))
+        for name in settings.interviewer_chain
     ]
     evaluators: list[Evaluator] = [
         BuiltinEvaluator() if name == "builtin" else LLMEvaluator(model(name)) for name in settings.evaluator_chain

@@ -97,7 +97,9 @@ def test_full_interview_over_http(alice: Api) -> None:
     user_texts = [m["text"] for m in detail["messages"] if m["role"] == "user"]
     assert user_texts == ANSWERS
     roles = [m["role"] for m in detail["messages"]]
-    assert roles[0] == "assistant" and all(a != b for a, b in pairwise(roles))
+    # Strict alternation; the end marker is not an answer, so the closing follows the last question.
+    assert roles[0] == "assistant" and all(a != b for a, b in pairwise(roles[:-1]))
+    assert detail["messages"][-1]["kind"] == "closing"
     assert detail["evaluation"]["score"] == final["score"]
 
 

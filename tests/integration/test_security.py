@@ -29,7 +29,7 @@ def assert_error(response: httpx.Response, status: int) -> None:
         ("GET", f"/api/sessions/{MISSING}", None),
     ],
 )
-@pytest.mark.parametrize("header", [None, "Bearer wrong-token", "Basic YWxpY2U6eA==", "Bearer ", "alice-token"])
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token", "Basic YWxpY2U6eA==", "Bearer", "alice-token"])
 def test_every_api_route_requires_a_valid_bearer_token(
     live: str, method: str, path: str, body: dict[str, object] | None, header: str | None
 ) -> None:

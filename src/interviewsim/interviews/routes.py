@@ -48,6 +48,7 @@ def _reply(result: TurnResult) -> dict[str, Any]:
         "questions_planned": progress.questions_planned,
         "minutes_left": progress.minutes_left,
         "provider": progress.provider,
+        "kind": progress.kind,
     }
     if result.evaluation is not None:
         body = {**result.evaluation, **body, "text_response": result.text, "voice_response": result.voice}

@@ -91,6 +91,7 @@ class ReplyOut(BaseModel):
     questions_planned: int
     minutes_left: float
     provider: str
+    kind: str = Field(description="What the turn did: greeting, warmup, question, follow_up, redirect, ...")
 
 
 class StartSessionOut(BaseModel):

@@ -39,6 +39,7 @@ class Progress:
     questions_planned: int
     minutes_left: float
     provider: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,7 @@ class InterviewService:
             questions_planned=session.questions_planned,
             minutes_left=flow.minutes_left(session, self.clock()),
             provider=reply.provider,
+            kind=reply.kind,
         )
         return TurnResult(
             text=reply.text,

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from interviewsim.auth.deps import CurrentUser
 from interviewsim.deps import EnginesDep
 from interviewsim.errors import BadRequest, upstream_failure
-from interviewsim.llm.errors import ProviderError
 from interviewsim.interviews.schemas import MAX_TTS_CHARS
+from interviewsim.llm.errors import ProviderError
 from interviewsim.tts.base import Voice
 from interviewsim.tts.text import clean_for_speech
 
