@@ -31,6 +31,7 @@ def get_engines(request: Request) -> Engines:
     return engines
 
 
-DbSession = Annotated[AsyncSession, Depends(db_session)]
+# scope="function": commit before the response is sent, so a client's next request sees this one's writes.
+DbSession = Annotated[AsyncSession, Depends(db_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EnginesDep = Annotated[Engines, Depends(get_engines)]

@@ -125,6 +125,16 @@ def test_tts_rejects_empty_and_oversized_text(alice: Api) -> None:
     assert long.status_code == 422 and "text" in long.json()["error"]
 
 
+def test_each_reply_is_committed_before_it_is_sent(alice: Api, settings: Settings) -> None:
+    session_id = alice.start()["session_id"]
+    for number, answer in enumerate(ANSWERS[:4], start=1):
+        reply = alice.say(session_id, answer)
+        with sqlite3.connect(settings.data_dir / "interviewsim.db") as db:
+            (stored,) = db.execute("SELECT count(*) FROM messages WHERE session_id = ?", (session_id,)).fetchone()
+            (phase,) = db.execute("SELECT phase FROM interview_sessions WHERE id = ?", (session_id,)).fetchone()
+        assert stored == 1 + 2 * number and phase == reply["phase"]
+
+
 def test_time_up_wraps_up_on_the_next_turn(alice: Api, settings: Settings) -> None:
     session_id, _ = run_interview(alice, ANSWERS[:3])
     past = (datetime.now(UTC) - timedelta(minutes=16)).strftime("%Y-%m-%d %H:%M:%S.%f")

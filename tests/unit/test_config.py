@@ -66,3 +66,40 @@ def test_invalid_values_name_the_variable(
         load_settings()
     assert expected in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_emulator_host_without_the_explicit_mode_refuses_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIREBASE_PROJECT_ID", "demo")
+    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert "FIREBASE_AUTH_EMULATOR_HOST" in str(error.value) and "AUTH_MODE=firebase-emulator" in str(error.value)
+    monkeypatch.setenv("AUTH_MODE", "firebase-emulator")
+    assert load_settings().resolved_auth_mode == "firebase-emulator"
+
+
+def test_firebase_mode_may_listen_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("FIREBASE_PROJECT_ID", "demo")
+    assert load_settings().resolved_auth_mode == "firebase"
+
+
+def test_vendor_defaults_follow_their_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-x")
+    monkeypatch.setenv("GEMINI_API_KEY", "g-x")
+    monkeypatch.setenv("ELEVEN_KEYS", "e1,e2")
+    settings = load_settings()
+    assert (settings.interviewer_chain, settings.evaluator_chain, settings.voice_chain) == (
+        ["anthropic"],
+        ["gemini"],
+        ["elevenlabs"],
+    )
+    monkeypatch.setenv("INTERVIEWER", "anthropic,gemini,builtin")
+    assert load_settings().interviewer_chain == ["anthropic", "gemini", "builtin"]
+
+
+def test_a_selected_vendor_needs_its_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVALUATOR", "gemini")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert "GEMINI_API_KEY" in str(error.value)

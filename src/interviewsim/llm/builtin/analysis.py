@@ -173,7 +173,8 @@ _CONFUSED = re.compile(
 _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}?\b(?:instructions?|prompts?|rules|"
     r"guidelines|directions|everything (?:above|before)|previous messages)\b"
-    r"|\bsystem prompt\b|\bdeveloper mode\b|\bjailbreak\w*\b|\bnew instructions\b"
+    r"|\bsystem prompt\b|\b(?:enter|enable|activate|switch to|you are (?:now )?in) developer mode\b"
+    r"|\bjailbreak\w*\b|\bnew instructions\b"
     r"|\b(?:reveal|show|print|repeat|tell|give|share|send|list|read|what is|what are|what's|whats)\b"
     r".{0,30}?\b(?:system prompt|your (?:instructions|prompt|rules|guidelines)|rubric|scoring "
     r"(?:criteria|guide|rules|scheme)|grading (?:criteria|rubric|scheme)|marking scheme|answer key|"
