@@ -366,6 +366,14 @@ async def test_exhausted_bank_wraps_up() -> None:
     assert reply.kind is TurnKind.WRAPUP
 
 
+async def test_wraps_up_instead_of_a_new_question_once_the_plan_is_done(interviewer: BuiltinInterviewer) -> None:
+    turns = [Turn("assistant", "First question?", "question", "software-tech-int-01"), user(GOOD_ANSWER)]
+    reply = await interviewer.respond(context(Directive.CORE, turns, planned=1))
+    assert reply.kind is TurnKind.WRAPUP
+    vague = [Turn("assistant", "First question?", "question", "software-tech-int-01"), user(SHORT_ANSWER)]
+    assert (await interviewer.respond(context(Directive.CORE, vague, planned=1))).kind is TurnKind.FOLLOW_UP
+
+
 @pytest.mark.parametrize("domain", ["software", "Data Science", "design", "Hospitality"])
 async def test_ninety_minute_mixed_interview_never_repeats(interviewer: BuiltinInterviewer, domain: str) -> None:
     brief = InterviewBrief(domain=domain, role="Candidate", interview_type="Mixed", difficulty="Advanced", duration=90)
@@ -380,7 +388,7 @@ async def test_ninety_minute_mixed_interview_never_repeats(interviewer: BuiltinI
         message = answers[step % len(answers)]
         rude = 1 if message == "you're useless" else 0
         turns.append(user(message))
-        reply = await interviewer.respond(context(Directive.CORE, turns, brief=brief, seed=3, rude=rude))
+        reply = await interviewer.respond(context(Directive.CORE, turns, brief=brief, seed=3, rude=rude, planned=60))
         assert reply.text.count("?") == 1 and reply.text.endswith("?")
         turns.append(as_turn(reply))
         if reply.kind is TurnKind.QUESTION:

@@ -54,3 +54,8 @@ def test_apply_reply_counts_only_new_questions() -> None:
     assert s.phase == Phase.WRAPUP
     flow.apply_reply(s, InterviewerReply("Bye.", "Bye.", TurnKind.CLOSING, end=True), Directive.CLOSE)
     assert s.phase == Phase.ENDED
+
+
+def test_the_server_wraps_up_when_an_interviewer_overshoots_the_plan() -> None:
+    assert flow.directive_for_answer(session(phase=Phase.CORE, questions_asked=3), NOW) == Directive.CORE
+    assert flow.directive_for_answer(session(phase=Phase.CORE, questions_asked=4), NOW) == Directive.WRAPUP

@@ -142,3 +142,17 @@ async def test_interviewer_sends_prompt_and_parses() -> None:
     assert reply.text == "Hello! How are you today?" and reply.kind == TurnKind.GREETING
     assert "Data Analyst" in model.calls[0]["system"]
     assert "<interviewer_note>" in model.calls[0]["messages"][-1].content
+
+
+def test_the_note_asks_for_a_wrap_up_once_the_plan_is_done() -> None:
+    done = TurnContext(
+        brief=BRIEF,
+        directive=Directive.CORE,
+        transcript=(Turn("user", "My answer."),),
+        questions_asked=13,
+        questions_planned=13,
+        minutes_left=3.0,
+        seed=1,
+    )
+    note = build_messages(done)[-1].content
+    assert "kind=wrapup" in note and "do not ask a new core question" in note

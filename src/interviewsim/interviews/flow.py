@@ -30,12 +30,11 @@ def directive_for_answer(session: InterviewSession, now: datetime) -> Directive:
         return Directive.CLOSE
     if session.phase == Phase.WARMUP:
         return Directive.WARMUP if session.warmup_exchanges < WARMUP_EXCHANGES else Directive.TRANSITION
+    # The interviewer is told to wrap up once the plan is done; past it (a model that asked one more
+    # question anyway), the server stops asking it to react and wraps up itself.
+    if session.questions_asked > session.questions_planned:
+        return Directive.WRAPUP
     return Directive.CORE
-
-
-def plan_exhausted(session: InterviewSession) -> bool:
-    """Whether every planned core question has been asked."""
-    return session.questions_asked >= session.questions_planned
 
 
 def apply_reply(session: InterviewSession, reply: InterviewerReply, directive: Directive) -> None:

@@ -18,7 +18,7 @@ from interviewsim.interviews.models import EvaluationRecord, InterviewSession, M
 from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import END_MARKERS, ChatRequest, StartSessionRequest
 from interviewsim.interviews.transcript import brief_of, evaluation_input, turns_of
-from interviewsim.llm.base import Directive, InterviewerReply, Phase, TurnContext, TurnKind
+from interviewsim.llm.base import Directive, InterviewerReply, Phase, TurnContext
 from interviewsim.llm.builtin.analysis import AnswerKind, classify
 from interviewsim.llm.errors import ProviderError
 from interviewsim.providers import Engines
@@ -115,9 +115,6 @@ class InterviewService:
             ended_by = "time_up" if session.phase != Phase.WRAPUP else "completed"
             return await self._end(session, ended_by, messages)
         reply = await self._ask(session, messages, directive)
-        if reply.kind == TurnKind.QUESTION and flow.plan_exhausted(session):
-            directive = Directive.WRAPUP
-            reply = await self._ask(session, messages, directive)
         if reply.end:
             return await self._end(session, "early", messages, closing=reply)
         await self._record_reply(session, reply, directive)

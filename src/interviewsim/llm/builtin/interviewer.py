@@ -379,6 +379,8 @@ class BuiltinInterviewer:
         previous: Question | None,
     ) -> InterviewerReply:
         """Close the current question with a neutral, non-grading line and ask the next one."""
+        if context.questions_asked >= context.questions_planned:
+            return self._wrapup(context, rng)
         try:
             question = self._bank.pick(context.brief, asked_question_ids(context.transcript), rng)
         except BankExhaustedError:
