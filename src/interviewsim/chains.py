@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator, Sequence
 
 from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.schema import Evaluation, EvaluationInput
-from interviewsim.llm.base import Interviewer, InterviewerReply, TurnContext
+from interviewsim.llm.base import Interviewer, InterviewerEvent, InterviewerReply, ReplyDelta, TurnContext
 from interviewsim.llm.errors import ProviderError
+from interviewsim.llm.streaming import stream_turn
 from interviewsim.tts.base import Voice, VoiceStyle
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class FallbackInterviewer:
     def __init__(self, members: Sequence[Interviewer]) -> None:
         self.members = list(members)
         self.name = ",".join(m.name for m in self.members)
-        self.can_stream = self.members[0].can_stream
+        self.can_stream = any(m.can_stream for m in self.members)
 
     async def respond(self, context: TurnContext) -> InterviewerReply:
         """The first member's reply that succeeds."""
@@ -47,6 +48,23 @@ class FallbackInterviewer:
             try:
                 return await member.respond(context)
             except ProviderError as error:
+                log.warning("interviewer %s failed (%s); trying the next", member.name, error.message)
+                errors.append(error)
+        raise _last_error(errors, "interviewer")
+
+    async def stream(self, context: TurnContext) -> AsyncIterator[InterviewerEvent]:
+        """Stream from the first member that starts; a member failing mid-reply is not replaced."""
+        errors: list[ProviderError] = []
+        for member in self.members:
+            started = False
+            try:
+                async for event in stream_turn(member, context):
+                    started = started or isinstance(event, ReplyDelta)
+                    yield event
+                return
+            except ProviderError as error:
+                if started:
+                    raise
                 log.warning("interviewer %s failed (%s); trying the next", member.name, error.message)
                 errors.append(error)
         raise _last_error(errors, "interviewer")

@@ -33,5 +33,8 @@ def get_engines(request: Request) -> Engines:
 
 # scope="function": commit before the response is sent, so a client's next request sees this one's writes.
 DbSession = Annotated[AsyncSession, Depends(db_session, scope="function")]
+# Streaming responses outlive the route function: this session stays open until the stream ends
+# (the service commits explicitly before its final event).
+StreamingDbSession = Annotated[AsyncSession, Depends(db_session, scope="request")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EnginesDep = Annotated[Engines, Depends(get_engines)]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -374,11 +376,16 @@ async def test_ring_rest_never_shortens_a_longer_rest_or_a_retirement() -> None:
     assert await ring.acquire() is None
 
 
-def test_fingerprints_show_the_position_and_at_most_four_trailing_characters() -> None:
-    assert fingerprint("sk_0123456789abcdefa1b2", 2) == "key#2 …a1b2"
-    assert fingerprint("abcdefgh", 1) == "key#1 …gh"
-    assert fingerprint("abc", 3) == "key#3"
-    key = Key("sk_secret_value_a1b2", "key#1 …a1b2")
+def test_fingerprints_are_a_short_sha256_prefix_whatever_the_position() -> None:
+    secret = "sk_0123456789abcdefa1b2"
+    assert fingerprint(secret) == "key#sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:8]
+    assert re.fullmatch(r"key#sha256:[0-9a-f]{8}", fingerprint("abc"))
+    assert fingerprint("abcdefgh") != fingerprint("abcdefgi")
+    forward, backward = KeyRing(["first-key-0001", secret]), KeyRing([secret, "first-key-0001"])
+    assert {key.reveal(): key.fingerprint for key in forward.keys} == {
+        key.reveal(): key.fingerprint for key in backward.keys
+    }
+    key = Key("sk_secret_value_a1b2", fingerprint("sk_secret_value_a1b2"))
     assert "secret" not in repr(key) and "secret" not in str(key) and "secret" not in f"{key}"
 
 

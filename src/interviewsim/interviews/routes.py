@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 
 from interviewsim.auth.deps import CurrentUser
-from interviewsim.deps import DbSession, EnginesDep, SettingsDep
+from interviewsim.deps import DbSession, EnginesDep, SettingsDep, StreamingDbSession
+from interviewsim.errors import AppError
 from interviewsim.interviews.models import InterviewSession, Message
 from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import (
@@ -24,7 +27,8 @@ from interviewsim.interviews.schemas import (
     StartSessionRequest,
 )
 from interviewsim.interviews.service import InterviewService, TurnResult
-from interviewsim.llm.base import Phase
+from interviewsim.interviews.sse import sse_event
+from interviewsim.llm.base import Phase, ReplyDelta
 
 router = APIRouter(prefix="/api", tags=["interviews"])
 
@@ -35,6 +39,14 @@ def interview_service(db: DbSession, engines: EnginesDep, settings: SettingsDep)
 
 
 Service = Annotated[InterviewService, Depends(interview_service)]
+
+
+def streaming_interview_service(db: StreamingDbSession, engines: EnginesDep, settings: SettingsDep) -> InterviewService:
+    """The interview service on a transaction that lives as long as the stream."""
+    return InterviewService(InterviewRepository(db), engines, pass_mark=settings.pass_mark)
+
+
+StreamingService = Annotated[InterviewService, Depends(streaming_interview_service)]
 
 
 def _reply(result: TurnResult) -> dict[str, Any]:
@@ -66,6 +78,36 @@ async def start_session(body: StartSessionRequest, user: CurrentUser, service: S
 async def chat(body: ChatRequest, user: CurrentUser, service: Service) -> dict[str, Any]:
     """Send the candidate's message; the last turn (end: true) carries the evaluation."""
     return _reply(await service.chat(user, body))
+
+
+@router.post(
+    "/chat/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "Server-Sent Events: `delta` frames `{text}`, then one `done` frame with the "
+            "/api/chat JSON (or an `error` frame `{error, code, status}`).",
+        }
+    },
+)
+async def chat_stream(body: ChatRequest, user: CurrentUser, service: StreamingService) -> StreamingResponse:
+    """The same turn as /api/chat, streamed as the interviewer writes it."""
+    # Errors found before streaming (auth, not found, ended, limits) are ordinary JSON responses.
+    turn = await service.begin_turn(user, body)
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            async for event in service.chat_stream(turn):
+                if isinstance(event, ReplyDelta):
+                    yield sse_event("delta", {"text": event.text})
+                else:
+                    yield sse_event("done", _reply(event))
+        except AppError as error:
+            yield sse_event("error", {"error": error.message, "code": error.code, "status": error.status})
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
 @router.post("/results", response_model=EvaluationOut)

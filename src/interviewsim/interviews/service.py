@@ -5,28 +5,30 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from interviewsim.auth.base import AuthUser
-from interviewsim.errors import Conflict, NotFound, upstream_failure
+from interviewsim.errors import Conflict, NotFound, UpstreamError, upstream_failure
 from interviewsim.evaluation.schema import Evaluation
 from interviewsim.interviews import flow
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
 from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import END_MARKERS, ChatRequest, StartSessionRequest
 from interviewsim.interviews.transcript import brief_of, evaluation_input, turns_of
-from interviewsim.llm.base import Directive, InterviewerReply, Phase, TurnContext
+from interviewsim.llm.base import Directive, InterviewerReply, Phase, ReplyDelta, TurnContext
 from interviewsim.llm.builtin.analysis import AnswerKind, classify
 from interviewsim.llm.errors import ProviderError
+from interviewsim.llm.streaming import stream_turn
 from interviewsim.providers import Engines
 from interviewsim.storage.types import utcnow
 from interviewsim.tts.text import clean_for_speech
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 ENDED_BY_MARKER = {"[END_INTERVIEW_TIME_UP]": "time_up", "[END_INTERVIEW_MANUAL]": "manual"}
 
 
@@ -40,6 +42,16 @@ class Progress:
     minutes_left: float
     provider: str
     kind: str
+
+
+@dataclass(frozen=True)
+class PendingTurn:
+    """A turn whose candidate message is stored and whose interviewer reply is still to come."""
+
+    session: InterviewSession
+    context: TurnContext
+    directive: Directive
+    ended_by: str | None  # set when this turn closes the interview
 
 
 @dataclass(frozen=True)
@@ -91,12 +103,34 @@ class InterviewService:
             created_at=self.clock(),
         )
         await self.repository.add_session(session)
-        reply = await self._ask(session, [], Directive.GREET)
+        reply = await self._guarded(self.engines.interviewer.respond(self._context(session, [], Directive.GREET)))
         await self._record_reply(session, reply, Directive.GREET)
         return session.id, self._turn_result(session, reply)
 
     async def chat(self, user: AuthUser, request: ChatRequest) -> TurnResult:
         """Take the candidate's message and return the interviewer's next turn."""
+        turn = await self.begin_turn(user, request)
+        reply = await self._guarded(self.engines.interviewer.respond(turn.context))
+        return await self.finish_turn(turn, reply)
+
+    async def chat_stream(self, turn: PendingTurn) -> AsyncIterator[ReplyDelta | TurnResult]:
+        """The turn begun by `begin_turn`, streamed: text deltas, then the finished TurnResult."""
+        reply: InterviewerReply | None = None
+        events = stream_turn(self.engines.interviewer, turn.context)
+        while True:
+            event = await self._guarded(anext(events, None))
+            if event is None:
+                break
+            if isinstance(event, ReplyDelta):
+                yield event
+            else:
+                reply = event
+        if reply is None:
+            raise UpstreamError("The interviewer's reply was cut off. Your answer is saved; send it again.")
+        yield await self.finish_turn(turn, reply)
+
+    async def begin_turn(self, user: AuthUser, request: ChatRequest) -> PendingTurn:
+        """Check the session, store the candidate's message durably, and decide what the interviewer does."""
         session = await self._owned(request.session_id, user, for_update=True)
         if session.phase == Phase.ENDED:
             raise Conflict("This interview has ended; start a new one or fetch its results.")
@@ -104,21 +138,31 @@ class InterviewService:
             session.voice_style = request.voice_style
         marker = request.user_message.strip()
         if marker in END_MARKERS:
-            return await self._end(session, ENDED_BY_MARKER[marker])
-
+            messages = await self.repository.messages(session.id)
+            return self._pending(session, messages, Directive.CLOSE, ENDED_BY_MARKER[marker])
         messages = await self._record_answer(session, request.user_message)
         # The answer is durable before any provider is called: an upstream fault never loses it.
         await self.repository.commit()
-
         directive = self._directive_for(session)
+        ended_by = None
         if directive == Directive.CLOSE:
             ended_by = "time_up" if session.phase != Phase.WRAPUP else "completed"
-            return await self._end(session, ended_by, messages)
-        reply = await self._ask(session, messages, directive)
+        return self._pending(session, messages, directive, ended_by)
+
+    async def finish_turn(self, turn: PendingTurn, reply: InterviewerReply) -> TurnResult:
+        """Store the interviewer's reply; an ending reply closes and grades the interview."""
+        if turn.ended_by is not None:
+            return await self._end(turn.session, turn.ended_by, reply)
         if reply.end:
-            return await self._end(session, "early", messages, closing=reply)
-        await self._record_reply(session, reply, directive)
-        return self._turn_result(session, reply)
+            return await self._end(turn.session, "early", reply)
+        await self._record_reply(turn.session, reply, turn.directive)
+        await self.repository.commit()
+        return self._turn_result(turn.session, reply)
+
+    def _pending(
+        self, session: InterviewSession, messages: list[Message], directive: Directive, ended_by: str | None
+    ) -> PendingTurn:
+        return PendingTurn(session, self._context(session, messages, directive), directive, ended_by)
 
     async def results(self, user: AuthUser, session_id: str) -> dict[str, Any]:
         """The stored evaluation; an unfinished interview is ended and graded first."""
@@ -168,8 +212,8 @@ class InterviewService:
     def _directive_for(self, session: InterviewSession) -> Directive:
         return flow.directive_for_answer(session, self.clock())
 
-    async def _ask(self, session: InterviewSession, messages: list[Message], directive: Directive) -> InterviewerReply:
-        context = TurnContext(
+    def _context(self, session: InterviewSession, messages: list[Message], directive: Directive) -> TurnContext:
+        return TurnContext(
             brief=brief_of(session),
             directive=directive,
             transcript=turns_of(messages),
@@ -179,8 +223,11 @@ class InterviewService:
             seed=session.seed,
             consecutive_rude=session.consecutive_rude,
         )
+
+    async def _guarded(self, call: Awaitable[T]) -> T:
+        """Await an interviewer call; a provider failure becomes a clear 502/503 (the answer is kept)."""
         try:
-            return await self.engines.interviewer.respond(context)
+            return await call
         except ProviderError as error:
             log.warning("interviewer %s failed: %s", self.engines.interviewer.name, error.message)
             raise upstream_failure(
@@ -199,24 +246,14 @@ class InterviewService:
         )
         flow.apply_reply(session, reply, directive)
 
-    async def _end(
-        self,
-        session: InterviewSession,
-        ended_by: str,
-        messages: list[Message] | None = None,
-        *,
-        closing: InterviewerReply | None = None,
-    ) -> TurnResult:
-        """Close the interview, store it, then grade it once."""
-        if messages is None:
-            messages = await self.repository.messages(session.id)
-        if closing is None:
-            closing = await self._ask(session, messages, Directive.CLOSE)
+    async def _end(self, session: InterviewSession, ended_by: str, closing: InterviewerReply) -> TurnResult:
+        """Store the closing turn and the ended state, then grade the interview once."""
         await self._record_reply(session, closing, Directive.CLOSE)
         self._mark_ended(session, ended_by)
         # The ended transcript is durable before grading: a failed evaluator loses nothing.
         await self.repository.commit()
         evaluation = await self._evaluate(session, await self.repository.messages(session.id))
+        await self.repository.commit()
         voice = clean_for_speech(f"{closing.voice or closing.text} {evaluation['voice_response']}")
         result = self._turn_result(session, closing)
         return TurnResult(

@@ -163,3 +163,22 @@ class ChatModel(Protocol):
     async def aclose(self) -> None:
         """Release HTTP clients."""
         ...
+
+
+@dataclass(frozen=True)
+class ReplyDelta:
+    """A piece of interviewer text, sent to the candidate as soon as it exists."""
+
+    text: str
+
+
+InterviewerEvent = ReplyDelta | InterviewerReply
+
+
+@runtime_checkable
+class StreamingInterviewer(Interviewer, Protocol):
+    """An interviewer that can stream: deltas first, then exactly one final InterviewerReply."""
+
+    def stream(self, context: TurnContext) -> AsyncIterator[InterviewerEvent]:
+        """Yield ReplyDelta pieces, then the finished reply."""
+        ...

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from interviewsim.llm.base import (
     ChatMessage,
     ChatModel,
     ChatResult,
     Directive,
+    InterviewerEvent,
     InterviewerReply,
+    ReplyDelta,
     Turn,
     TurnContext,
     TurnKind,
 )
 from interviewsim.llm.parsing import extract_json_object
 from interviewsim.llm.prompts import system_prompt, turn_note
+from interviewsim.llm.streaming import ReplyTextExtractor
 from interviewsim.tts.text import clean_for_speech
 
 OPENING = "(The candidate has joined the interview.)"
@@ -50,6 +53,22 @@ class LLMInterviewer:
             max_tokens=MAX_REPLY_TOKENS,
         )
         return parse_reply(result, context.directive)
+
+    async def stream(self, context: TurnContext) -> AsyncIterator[InterviewerEvent]:
+        """Stream the visible reply text as the model writes it, then the parsed reply."""
+        extractor = ReplyTextExtractor()
+        chunks = self.model.stream(
+            system_prompt(context.brief, context.questions_planned),
+            build_messages(context),
+            max_tokens=MAX_REPLY_TOKENS,
+        )
+        async for chunk in chunks:
+            if chunk.result is not None:
+                yield parse_reply(chunk.result, context.directive)
+                return
+            visible = extractor.feed(chunk.delta)
+            if visible:
+                yield ReplyDelta(visible)
 
 
 def build_messages(context: TurnContext) -> list[ChatMessage]:

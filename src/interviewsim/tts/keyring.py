@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -12,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 KeyState = Literal["healthy", "resting", "retired"]
 RETIRED = math.inf
-_TAIL_CHARS = 4
+_DIGEST_CHARS = 8
 
 
 class Key:
@@ -70,10 +71,11 @@ class MemoryKeyStateStore:
         self._until[fingerprint] = (until_epoch_seconds, reason)
 
 
-def fingerprint(secret: str, position: int) -> str:
-    """A label like `key#2 …a1b2`: the position and at most the last 4 characters (fewer for short keys)."""
-    tail = secret[len(secret) - min(_TAIL_CHARS, len(secret) // 4) :]
-    return f"key#{position} …{tail}" if tail else f"key#{position}"
+def fingerprint(secret: str) -> str:
+    """A label like `key#sha256:1a2b3c4d`, the same in every worker whatever the key's position in the config."""
+    # A digest prefix names the key without showing any of its characters; 32 bits keep a ring's labels apart.
+    digest = hashlib.sha256(secret.encode()).hexdigest()[:_DIGEST_CHARS]
+    return f"key#sha256:{digest}"
 
 
 class KeyRing:
@@ -89,7 +91,7 @@ class KeyRing:
         unique = list(dict.fromkeys(secret.strip() for secret in secrets if secret.strip()))
         if not unique:
             raise ValueError("a key ring needs at least one non-empty key")
-        self._keys = tuple(Key(secret, fingerprint(secret, i)) for i, secret in enumerate(unique, start=1))
+        self._keys = tuple(Key(secret, fingerprint(secret)) for secret in unique)
         self._store = store or MemoryKeyStateStore()
         self._clock = clock
         self._cursor = 0

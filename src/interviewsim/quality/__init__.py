@@ -1,0 +1,1 @@
+"""The interview-quality harness: scripted candidates, transcript criteria and `interviewsim simulate`."""

@@ -1,0 +1,1 @@
+"""State shared by every worker process: Redis when configured, else this process's memory."""

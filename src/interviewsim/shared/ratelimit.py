@@ -1,0 +1,115 @@
+"""Per-user rate limits (the `limits` library, moving window) in memory or shared through Redis."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Mapping
+from typing import Any, cast
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import ConnectionPool, Redis
+
+from interviewsim.errors import RateLimited
+from interviewsim.shared.redis import DEFAULT_PREFIX, RedisNamespace
+
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def parse_rule(rule: str) -> list[RateLimitItem]:
+    """The limits in `rule` ("30/minute", "20/hour;5/minute"); ValueError naming the rule when it is invalid."""
+    try:
+        items = parse_many(rule)
+    except ValueError:
+        raise ValueError(
+            f"invalid rate limit rule {rule!r}: use the limits notation, e.g. '30/minute' or '20/hour;5/minute'"
+        ) from None
+    if any(item.amount < 1 for item in items):
+        raise ValueError(f"invalid rate limit rule {rule!r}: each limit must allow at least one request")
+    return items
+
+
+class RateLimiter:
+    """Counts each user's hits per bucket; over the limit, `hit` raises `RateLimited` with a Retry-After."""
+
+    def __init__(
+        self,
+        storage_uri: str | None = None,
+        *,
+        rules: Mapping[str, str] | None = None,
+        prefix: str = DEFAULT_PREFIX,
+    ) -> None:
+        self._rules: dict[str, list[RateLimitItem]] = {}
+        for bucket, rule in (rules or {}).items():
+            self._rules[bucket] = parse_rule(rule)
+        self._parsed: dict[str, list[RateLimitItem]] = {}
+        self._pool: ConnectionPool | None = None
+        self._redis: Redis | None = None
+        self._key_prefix = RedisNamespace(prefix).key("ratelimit")
+        self._storage: MemoryStorage | RedisStorage
+        uri = (storage_uri or "memory://").removeprefix("async+")
+        if uri == "memory://":
+            self._storage = MemoryStorage()
+        elif uri.startswith(_REDIS_SCHEMES):
+            # Our own pool (lazy: no connection until the first hit) so `aclose` can disconnect it.
+            self._pool = ConnectionPool.from_url(uri)
+            self._redis = Redis(connection_pool=self._pool)
+            options = cast(Any, {"connection_pool": self._pool})
+            self._storage = RedisStorage(
+                f"async+{uri}", implementation="redispy", key_prefix=self._key_prefix, **options
+            )
+        else:
+            raise ValueError(f"unsupported rate limit storage {storage_uri!r}: use memory:// or a redis:// URL")
+        # Moving window: exact "N in any window" with no burst of 2N at a window edge, and its oldest entry tells
+        # precisely when the next request is allowed; it keeps one timestamp per hit, little for per-user limits.
+        self._strategy = MovingWindowRateLimiter(self._storage)
+
+    async def hit(self, bucket: str, user_id: str, rule: str | None = None) -> None:
+        """Count one request by `user_id` in `bucket` (against `rule`, else the bucket's configured rule)."""
+        items = self._items(bucket, rule)
+        subject = hashlib.sha256(user_id.encode()).hexdigest()[:32]
+        for item in items:
+            if not await self._strategy.hit(item, bucket, subject):
+                stats = await self._strategy.get_window_stats(item, bucket, subject)
+                retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+                raise RateLimited(
+                    f"Too many {bucket} requests: the limit is {_describe(item)}. "
+                    f"Try again in {retry_after} second{'s' if retry_after != 1 else ''}.",
+                    retry_after=retry_after,
+                )
+
+    async def reset(self) -> None:
+        """Forget every count this limiter can see (for tests)."""
+        if self._redis is None:
+            await self._storage.reset()
+            return
+        # Only this limiter's prefix: other limiters and stores sharing the Redis keep their keys.
+        async for key in self._redis.scan_iter(match=f"{self._key_prefix}:*", count=500):
+            await self._redis.delete(key)
+
+    async def aclose(self) -> None:
+        """Disconnect from Redis, if this limiter uses it."""
+        if self._pool is not None:
+            await self._pool.aclose()
+
+    def _items(self, bucket: str, rule: str | None) -> list[RateLimitItem]:
+        if rule is None:
+            try:
+                return self._rules[bucket]
+            except KeyError:
+                raise ValueError(f"no rate limit rule for bucket {bucket!r}: pass one or configure it") from None
+        items = self._parsed.get(rule)
+        if items is None:
+            items = self._parsed[rule] = parse_rule(rule)
+        return items
+
+
+def _describe(item: RateLimitItem) -> str:
+    """`30 per minute` or `5 per 2 minutes`."""
+    unit = item.GRANULARITY.name
+    if item.multiples == 1:
+        return f"{item.amount} per {unit}"
+    return f"{item.amount} per {item.multiples} {unit}s"

@@ -1,0 +1,1 @@
+"""The built-in web practice page (static files served by `interviewsim.web.routes.mount_web`)."""

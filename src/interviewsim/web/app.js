@@ -1,0 +1,822 @@
+// interviewsim practice page: one page, five views (sign-in, setup, interview, results, history).
+// No framework and no build step. One rule throughout: text from the server or the user reaches
+// the DOM only through textContent / createElement, never as HTML.
+
+const $ = (id) => document.getElementById(id);
+const SVG_NS = "http://www.w3.org/2000/svg";
+const END_TIME_UP = "[END_INTERVIEW_TIME_UP]";
+const END_MANUAL = "[END_INTERVIEW_MANUAL]";
+const MAX_TTS_CHARS = 2500;
+// Errors worth re-sending the same answer for: the server kept the answer and will not store it twice.
+const RETRYABLE = new Set([0, 429, 502, 503, 504]);
+
+// localStorage can throw (disabled storage, private modes); the page must still work without it.
+const store = {
+  get(key) {
+    try { return localStorage.getItem(key); } catch { return null; }
+  },
+  set(key, value) {
+    try {
+      if (value === null) localStorage.removeItem(key);
+      else localStorage.setItem(key, value);
+    } catch { /* not remembered, still usable */ }
+  },
+};
+const KEYS = { token: "interviewsim.token", muted: "interviewsim.muted" };
+
+// ---------------------------------------------------------------------------------------------
+// Auth
+// FIREBASE HOOK: Firebase sign-in is not wired here. To add it, load the Firebase SDK (and add its
+// origins to the Content-Security-Policy in web/routes.py), then before this module runs set
+//   window.interviewsimAuth = { getToken: () => firebase.auth().currentUser.getIdToken() };
+// and show a sign-in button in #firebase-signin. Every request asks `auth.token()` for its bearer.
+const auth = {
+  async token() {
+    const hook = window.interviewsimAuth;
+    if (hook && typeof hook.getToken === "function") return hook.getToken();
+    return store.get(KEYS.token) || "";
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+class ApiError extends Error {
+  constructor(message, status, code = "") {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function request(path, { method = "GET", body } = {}) {
+  const headers = { Authorization: `Bearer ${await auth.token()}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  try {
+    return await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError("Cannot reach the server. Check that it is running, then try again.", 0, "network");
+  }
+}
+
+// Every server error is JSON {"error", "code"}; fall back to the status when it is not.
+async function failure(response) {
+  let data = {};
+  try { data = await response.json(); } catch { /* not JSON */ }
+  return new ApiError(data.error || `The server answered ${response.status}.`, response.status, data.code || "");
+}
+
+async function api(path, options) {
+  const response = await request(path, options);
+  if (!response.ok) throw await failure(response);
+  return response.json();
+}
+
+// A text/event-stream parser (EventSource cannot POST, so the stream comes from fetch).
+// Yields {event, data} for each frame of the body as it arrives.
+async function* sseFrames(body) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let event = "";
+  let data = [];
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw new ApiError("The connection dropped before the reply finished.", 0, "network");
+    }
+    if (chunk.done) return; // an unterminated last frame is discarded, as EventSource does
+    buffer += chunk.value;
+    // A trailing "\r" may be the first half of "\r\n": keep it for the next chunk.
+    const held = buffer.endsWith("\r") ? "\r" : "";
+    const lines = (held ? buffer.slice(0, -1) : buffer).split(/\r\n|\r|\n/);
+    buffer = lines.pop() + held;
+    for (const line of lines) {
+      if (line === "") {
+        if (data.length) yield { event: event || "message", data: data.join("\n") };
+        event = "";
+        data = [];
+        continue;
+      }
+      if (line.startsWith(":")) continue; // comment / keep-alive
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "event") event = value;
+      else if (field === "data") data.push(value);
+    }
+  }
+}
+
+function parseJson(text) {
+  try { return JSON.parse(text); } catch { return null; }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small DOM helpers
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function svg(tag, attributes = {}, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// Interviewer text may hold markdown. Only **bold** and line breaks are rendered, built from
+// nodes so nothing in the text can become markup.
+function renderRich(target, text) {
+  target.replaceChildren();
+  String(text).split("\n").forEach((line, index) => {
+    if (index) target.append(document.createElement("br"));
+    line.split(/\*\*(.+?)\*\*/).forEach((part, i) => {
+      if (part) target.append(i % 2 ? el("strong", "", part) : document.createTextNode(part));
+    });
+  });
+}
+
+const plain = (text) => String(text).replace(/\*\*(.+?)\*\*/g, "$1");
+
+// "- a\n- b" (the evaluation's strings) -> ["a", "b"]
+function bulletItems(text) {
+  return String(text || "")
+    .split("\n")
+    .map((line) => line.replace(/^\s*(?:[-*•]|\d+[.)])\s+/, "").trim())
+    .filter(Boolean);
+}
+
+function fillList(list, items, emptyText) {
+  list.replaceChildren(...(items.length ? items : [emptyText]).map((item) => el("li", "", item)));
+}
+
+const formatDate = (iso) =>
+  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "";
+
+// ---------------------------------------------------------------------------------------------
+// State and views
+
+const state = {
+  session: null, // {id, voice, deadline (ms), ended, role, domain, type}
+  busy: false,
+  lastMessage: null, // what "Send again" re-sends
+  timeUpPending: false,
+  canStream: true, // false once the server showed it has no /api/chat/stream
+  muted: store.get(KEYS.muted) === "1",
+  audio: null,
+  speechTurn: 0,
+  timer: 0,
+  recognizer: null,
+  unfinishedId: null, // the ungraded interview shown on the results view
+};
+
+const VIEWS = ["signin", "setup", "interview", "results", "history"];
+
+function showView(name, focusTarget) {
+  for (const view of VIEWS) $(`view-${view}`).hidden = view !== name;
+  $("nav").hidden = name === "signin";
+  $("nav-interview").hidden = !(state.session && !state.session.ended) || name === "interview";
+  // Move focus to the new view so keyboard and screen-reader users land on it.
+  const target = focusTarget || document.querySelector(`#view-${name} h1`);
+  target.focus();
+  if (name === "history") loadHistory();
+}
+
+function handleAuthError(error) {
+  if (error.status !== 401) return false;
+  $("signin-error").textContent = "Your access token was not accepted. Sign in again.";
+  showView("signin", $("token"));
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Sign-in
+
+async function signIn(event) {
+  event.preventDefault();
+  const token = $("token").value.trim();
+  const error = $("signin-error");
+  if (!token) {
+    error.textContent = "Enter the access token printed by make run.";
+    $("token").focus();
+    return;
+  }
+  store.set(KEYS.token, token);
+  error.textContent = "";
+  $("signin-submit").disabled = true;
+  try {
+    await api("/api/sessions?limit=1"); // any authenticated call proves the token
+    showView("setup");
+  } catch (e) {
+    error.textContent = e.status === 401 ? "That token was not accepted. Check it and try again." : e.message;
+    $("token").focus();
+  } finally {
+    $("signin-submit").disabled = false;
+  }
+}
+
+function signOut() {
+  store.set(KEYS.token, null);
+  stopInterview();
+  $("token").value = "";
+  showView("signin");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Setup
+
+function toggleOther(select, field) {
+  field.hidden = select.value !== (select.id === "domain" ? "other" : "custom");
+}
+
+function readSetup() {
+  const form = $("setup-form");
+  const problem = (message, input) => {
+    input.setAttribute("aria-invalid", "true");
+    throw Object.assign(new Error(message), { input });
+  };
+  form.querySelectorAll("[aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
+  const domain = $("domain").value === "other" ? $("domain-other").value.trim() : $("domain").value;
+  if (!domain) problem("Name the domain you are interviewing in.", $("domain-other"));
+  const role = $("role").value.trim();
+  if (!role) problem("Enter the role you are practising for.", $("role"));
+  const duration = Number($("duration").value === "custom" ? $("duration-custom").value : $("duration").value);
+  if (!Number.isInteger(duration) || duration < 5 || duration > 90) {
+    problem("Choose a duration between 5 and 90 minutes.", $("duration-custom"));
+  }
+  const body = {
+    domain,
+    role,
+    interview_type: $("interview-type").value,
+    difficulty: $("difficulty").value,
+    duration,
+    voice_style: form.elements.voice_style.value,
+  };
+  const jobDescription = $("job-description").value.trim();
+  const resume = $("resume").value.trim();
+  if (jobDescription) body.job_description = jobDescription;
+  if (resume) body.resume = resume;
+  return body;
+}
+
+async function startInterview(event) {
+  event.preventDefault();
+  const error = $("setup-error");
+  let body;
+  try {
+    body = readSetup();
+  } catch (e) {
+    error.textContent = e.message;
+    e.input.focus();
+    return;
+  }
+  error.textContent = "";
+  const button = $("start-button");
+  button.disabled = true;
+  button.textContent = "Starting…";
+  try {
+    const started = await api("/api/start-session", { method: "POST", body });
+    stopInterview();
+    state.session = {
+      id: started.session_id,
+      voice: body.voice_style,
+      deadline: Date.now() + body.duration * 60_000,
+      ended: false,
+      label: `${body.interview_type} · ${body.role} · ${body.difficulty}`,
+    };
+    $("transcript").replaceChildren();
+    hideChatError();
+    $("answer").value = "";
+    showView("interview", $("answer"));
+    state.timer = setInterval(tick, 1000);
+    tick();
+    applyReply(started.first_question, addBubble("interviewer"));
+  } catch (e) {
+    if (!handleAuthError(e)) error.textContent = e.message;
+  } finally {
+    button.disabled = false;
+    button.textContent = "Start interview";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Interview
+
+function addBubble(who, text) {
+  const item = el("li", `bubble ${who}`);
+  item.append(el("span", "who", who === "candidate" ? "You" : "Interviewer"));
+  const body = el("p", "text");
+  if (text === undefined) {
+    item.classList.add("pending");
+    body.textContent = "…";
+    body.setAttribute("aria-label", "The interviewer is replying");
+  } else {
+    renderRich(body, text);
+  }
+  item.append(body);
+  $("transcript").append(item);
+  scrollTranscript();
+  return item;
+}
+
+function addNote(text) {
+  $("transcript").append(el("li", "note", text));
+  scrollTranscript();
+}
+
+function scrollTranscript() {
+  const transcript = $("transcript");
+  transcript.scrollTop = transcript.scrollHeight;
+}
+
+function setBusy(busy) {
+  state.busy = busy;
+  $("send-button").disabled = busy;
+  $("end-button").disabled = busy || !state.session || state.session.ended;
+  $("send-button").textContent = busy ? "Waiting…" : "Send";
+  $("transcript").setAttribute("aria-busy", String(busy));
+}
+
+function sendAnswer(event) {
+  event?.preventDefault();
+  const text = $("answer").value.trim();
+  if (!text || state.busy || !state.session || state.session.ended) return;
+  stopListening();
+  $("answer").value = "";
+  addBubble("candidate", text);
+  sendTurn(text);
+}
+
+function endInterview(marker) {
+  if (!state.session || state.session.ended) return;
+  if (state.busy) {
+    // Let the running turn finish; the timer checks again afterwards.
+    if (marker === END_TIME_UP) state.timeUpPending = true;
+    return;
+  }
+  addNote(marker === END_TIME_UP ? "Time is up." : "You ended the interview.");
+  sendTurn(marker);
+}
+
+async function sendTurn(message) {
+  state.lastMessage = message;
+  hideChatError();
+  setBusy(true);
+  const bubble = addBubble("interviewer");
+  const body = { session_id: state.session.id, user_message: message, voice_style: state.session.voice };
+  try {
+    const reply = state.canStream ? await streamTurn(body, bubble) : await api("/api/chat", { method: "POST", body });
+    applyReply(reply, bubble);
+  } catch (e) {
+    bubble.remove();
+    if (!handleAuthError(e)) showChatError(e);
+  } finally {
+    setBusy(false);
+    if (state.timeUpPending && !state.session?.ended) {
+      state.timeUpPending = false;
+      endInterview(END_TIME_UP);
+    }
+  }
+}
+
+// POST /api/chat/stream: `delta` frames fill the bubble as they arrive; `done` carries the same
+// JSON as /api/chat. A 404 that is not about the session means the server predates streaming.
+async function streamTurn(body, bubble) {
+  const response = await request("/api/chat/stream", { method: "POST", body });
+  if (response.status === 404 || response.status === 405) {
+    const error = await failure(response);
+    if (error.code === "not_found") throw error; // the session is gone, not the route
+    state.canStream = false;
+    return api("/api/chat", { method: "POST", body });
+  }
+  if (!response.ok) throw await failure(response);
+  if (!(response.headers.get("content-type") || "").includes("text/event-stream")) return response.json();
+
+  const text = bubble.querySelector(".text");
+  let received = "";
+  let deltas = 0;
+  for await (const frame of sseFrames(response.body)) {
+    const data = parseJson(frame.data);
+    if (frame.event === "delta" && data && typeof data.text === "string") {
+      received += data.text;
+      if (!deltas) {
+        bubble.classList.remove("pending");
+        text.removeAttribute("aria-label");
+      }
+      renderRich(text, received);
+      bubble.dataset.deltas = String(++deltas); // lets tests see the reply was streamed
+      scrollTranscript();
+    } else if (frame.event === "done" && data) {
+      return data;
+    } else if (frame.event === "error") {
+      throw new ApiError(data?.error || "The reply failed.", data?.status || 502, data?.code || "");
+    }
+  }
+  throw new ApiError("The reply was cut off before it finished.", 0, "stream_incomplete");
+}
+
+function applyReply(reply, bubble) {
+  const session = state.session;
+  // On the last turn text_response is the evaluation summary; the transcript shows the goodbye.
+  const text = reply.end && reply.closing_text ? reply.closing_text : reply.text_response;
+  bubble.classList.remove("pending");
+  const body = bubble.querySelector(".text");
+  body.removeAttribute("aria-label");
+  renderRich(body, text);
+  scrollTranscript();
+  announce(plain(text));
+  $("progress").textContent = progressLabel(reply);
+  if (typeof reply.minutes_left === "number" && !reply.end) {
+    // The server measures time from the start; follow it so a reload or slow turn cannot drift.
+    session.deadline = Date.now() + reply.minutes_left * 60_000;
+  }
+  speak(reply.voice_response);
+  if (reply.end) {
+    session.ended = true;
+    clearInterval(state.timer);
+    setBusy(false);
+    showResults(reply, { label: session.label });
+  }
+}
+
+function progressLabel(reply) {
+  if (reply.end || reply.phase === "ended") return "Finished";
+  if (reply.phase === "wrapup") return "Wrap-up";
+  if (!reply.question_number) return "Warm-up";
+  return `Question ${reply.question_number} of ${reply.questions_planned}`;
+}
+
+function announce(text) {
+  const announcer = $("announcer");
+  announcer.textContent = "";
+  // A separate task, so the same sentence twice in a row is still announced.
+  setTimeout(() => { announcer.textContent = text; }, 50);
+}
+
+function showChatError(error) {
+  $("chat-error-text").textContent = error.message;
+  $("retry-button").hidden = !RETRYABLE.has(error.status);
+  $("chat-error").hidden = false;
+  if (!$("retry-button").hidden) $("retry-button").focus();
+}
+
+function hideChatError() {
+  $("chat-error").hidden = true;
+}
+
+function retry() {
+  if (state.lastMessage && !state.busy && state.session && !state.session.ended) sendTurn(state.lastMessage);
+}
+
+function tick() {
+  const session = state.session;
+  if (!session || session.ended) return;
+  const left = Math.max(0, session.deadline - Date.now());
+  const seconds = Math.ceil(left / 1000);
+  const timer = $("timer");
+  timer.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  timer.classList.toggle("low", seconds <= 60);
+  if (left === 0 && !session.timeUpSent) {
+    session.timeUpSent = true;
+    endInterview(END_TIME_UP);
+  }
+}
+
+function stopInterview() {
+  clearInterval(state.timer);
+  stopListening();
+  stopAudio();
+  state.timeUpPending = false;
+  if (state.session) state.session.ended = true;
+}
+
+// Answer box: Enter sends, Shift+Enter is a new line (IME composition is left alone).
+function answerKeydown(event) {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) sendAnswer(event);
+}
+
+// ---- Voice out: /api/tts after each reply --------------------------------------------------
+
+function speechText(text) {
+  if (!text || text.length <= MAX_TTS_CHARS) return text;
+  const cut = text.slice(0, MAX_TTS_CHARS);
+  const sentence = cut.lastIndexOf(". ");
+  return sentence > 0 ? cut.slice(0, sentence + 1) : cut;
+}
+
+async function speak(text) {
+  stopAudio();
+  if (state.muted || !text || !state.session) return;
+  const turn = ++state.speechTurn; // a newer reply supersedes this one
+  try {
+    const response = await request("/api/tts", {
+      method: "POST",
+      body: { text: speechText(text), voice_style: state.session.voice },
+    });
+    if (!response.ok) return; // the text is on screen; the voice is a bonus
+    const blob = await response.blob();
+    if (turn !== state.speechTurn || state.muted) return;
+    const url = URL.createObjectURL(blob);
+    const audio = new Audio(url);
+    audio.addEventListener("ended", () => URL.revokeObjectURL(url), { once: true });
+    state.audio = audio;
+    // Browsers may refuse to autoplay; that must not surface as an error.
+    audio.play().catch(() => {});
+  } catch { /* voice is optional */ }
+}
+
+function stopAudio() {
+  state.speechTurn += 1;
+  if (!state.audio) return;
+  state.audio.pause();
+  URL.revokeObjectURL(state.audio.src);
+  state.audio = null;
+}
+
+function renderMute() {
+  const button = $("mute");
+  button.setAttribute("aria-pressed", String(state.muted));
+  button.textContent = state.muted ? "Sound off" : "Sound on";
+}
+
+function toggleMute() {
+  state.muted = !state.muted;
+  store.set(KEYS.muted, state.muted ? "1" : "0");
+  if (state.muted) stopAudio();
+  renderMute();
+}
+
+// ---- Voice in: the browser's speech recognition, when it has one ---------------------------
+
+const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+
+function toggleListening() {
+  if (state.recognizer) {
+    stopListening();
+    return;
+  }
+  const recognizer = new Recognition();
+  recognizer.continuous = true;
+  recognizer.interimResults = true;
+  recognizer.lang = navigator.language || "en-US";
+  const before = $("answer").value.trim();
+  recognizer.onresult = (event) => {
+    const heard = Array.from(event.results, (result) => result[0].transcript).join(" ").trim();
+    $("answer").value = [before, heard].filter(Boolean).join(" ");
+  };
+  recognizer.onerror = (event) => {
+    $("answer-help").textContent = `Microphone unavailable (${event.error}); type your answer instead.`;
+  };
+  recognizer.onend = () => {
+    state.recognizer = null;
+    $("mic-button").setAttribute("aria-pressed", "false");
+    $("mic-button").textContent = "Speak";
+  };
+  state.recognizer = recognizer;
+  recognizer.start();
+  $("mic-button").setAttribute("aria-pressed", "true");
+  $("mic-button").textContent = "Stop";
+}
+
+function stopListening() {
+  state.recognizer?.stop();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Results
+
+const SCORES = [
+  ["score", "Overall"],
+  ["communication_score", "Communication"],
+  ["technical_score", "Technical"],
+  ["confidence_score", "Confidence"],
+  ["behavior_score", "Behavior"],
+];
+
+function scoreBand(value) {
+  return value >= 75 ? "high" : value >= 50 ? "mid" : "low";
+}
+
+// Horizontal bars: labels stay readable on a narrow phone. The SVG is one image whose label
+// carries every value for screen readers; the visible numbers are drawn beside the bars.
+function barChart(evaluation) {
+  const rowHeight = 30;
+  const labelWidth = 110;
+  const barWidth = 170;
+  const rows = SCORES.map(([key, label]) => [label, Math.max(0, Math.min(100, Number(evaluation[key]) || 0))]);
+  const chart = svg("svg", {
+    viewBox: `0 0 ${labelWidth + barWidth + 40} ${rows.length * rowHeight}`,
+    role: "img",
+    "aria-label": `Scores out of 100: ${rows.map(([label, value]) => `${label} ${value}`).join(", ")}`,
+    class: "bars",
+  });
+  rows.forEach(([label, value], index) => {
+    const y = index * rowHeight;
+    const row = svg("g", { class: "bar-row" });
+    row.append(
+      svg("text", { x: 0, y: y + 19, class: "bar-label" }, label),
+      svg("rect", { x: labelWidth, y: y + 6, width: barWidth, height: 18, rx: 3, class: "bar-track" }),
+      svg("rect", {
+        x: labelWidth, y: y + 6, width: (barWidth * value) / 100, height: 18, rx: 3,
+        class: `bar ${scoreBand(value)}`, "data-value": value,
+      }),
+      svg("text", { x: labelWidth + barWidth + 6, y: y + 19, class: "bar-value" }, String(value)),
+    );
+    chart.append(row);
+  });
+  return chart;
+}
+
+function showResults(evaluation, { label = "", messages = null } = {}) {
+  $("results-meta").textContent = label;
+  $("unfinished").hidden = true;
+  $("results-head").hidden = false;
+  $("results-body").hidden = false;
+  const decision = $("decision");
+  decision.hidden = typeof evaluation.selected !== "boolean";
+  decision.className = `decision ${evaluation.selected ? "yes" : "no"}`;
+  decision.textContent = evaluation.selected
+    ? "Decision: selected. This performance would move on to the next round."
+    : "Decision: not selected this time. The recommendations below show what to work on.";
+  $("scores-chart").replaceChildren(barChart(evaluation));
+  renderRich($("summary"), evaluation.text_response || "");
+  $("impression").textContent = evaluation.overall_impression || "";
+  const details = evaluation.details || {};
+  for (const key of ["strengths", "weaknesses", "recommendations"]) {
+    const items = evaluation[key] ? bulletItems(evaluation[key]) : details[key] || [];
+    fillList($(key), items, "Nothing noted.");
+  }
+  const evidence = Array.isArray(details.evidence) ? details.evidence : [];
+  $("evidence-card").hidden = !evidence.length;
+  $("evidence").replaceChildren(...evidence.map((item) => {
+    const entry = el("li");
+    entry.append(el("blockquote", "", `“${item.quote}”`), el("p", "", item.comment || ""));
+    return entry;
+  }));
+  showTranscript(messages);
+  showView("results");
+}
+
+// An interview from the history that was never graded: offer to end and grade it, which is
+// what POST /api/results does.
+function showUnfinished(sessionId, label, messages) {
+  state.unfinishedId = sessionId;
+  $("results-meta").textContent = label;
+  $("unfinished-error").textContent = "";
+  $("unfinished").hidden = false;
+  $("results-head").hidden = true;
+  $("results-body").hidden = true;
+  showTranscript(messages);
+  showView("results");
+}
+
+async function finishUnfinished() {
+  const sessionId = state.unfinishedId;
+  const button = $("finish-button");
+  button.disabled = true;
+  try {
+    const evaluation = await api("/api/results", { method: "POST", body: { session_id: sessionId } });
+    const detail = await api(`/api/sessions/${encodeURIComponent(sessionId)}`);
+    showResults(evaluation, { label: $("results-meta").textContent, messages: detail.messages });
+  } catch (e) {
+    if (!handleAuthError(e)) $("unfinished-error").textContent = e.message;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showTranscript(messages) {
+  $("results-transcript-card").hidden = !messages?.length;
+  renderTranscript($("results-transcript"), messages);
+}
+
+function renderTranscript(list, messages) {
+  list.replaceChildren(...(messages || []).map((message) => {
+    const candidate = message.role === "user" || message.role === "candidate";
+    const item = el("li", `bubble ${candidate ? "candidate" : "interviewer"}`);
+    const body = el("p", "text");
+    renderRich(body, message.text);
+    item.append(el("span", "who", candidate ? "You" : "Interviewer"), body);
+    return item;
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. History
+
+async function loadHistory() {
+  const status = $("history-status");
+  status.textContent = "Loading…";
+  try {
+    const { sessions } = await api("/api/sessions?limit=100");
+    status.textContent = sessions.length ? "" : "No interviews yet. Start one to see it here.";
+    $("history-list").replaceChildren(...sessions.map(historyItem));
+    $("trend-chart").replaceChildren(trendChart(sessions));
+  } catch (e) {
+    if (!handleAuthError(e)) status.textContent = e.message;
+  }
+}
+
+function historyItem(session) {
+  const item = el("li");
+  const button = el("button", "history-entry");
+  button.type = "button";
+  const score = session.score === null || session.score === undefined ? "" : `${session.score}/100`;
+  button.append(
+    el("span", "entry-title", `${session.interview_type} · ${session.role}`),
+    el("span", "entry-meta", `${session.domain} · ${session.difficulty} · ${session.duration} min · ${formatDate(session.created_at)}`),
+    el("span", `entry-score ${session.status === "ended" ? "" : "open"}`, score || (session.status === "ended" ? "ended" : "in progress")),
+  );
+  button.addEventListener("click", () => openSession(session.session_id));
+  item.append(button);
+  return item;
+}
+
+async function openSession(id) {
+  if (state.session && state.session.id === id && !state.session.ended) {
+    showView("interview", $("answer"));
+    return;
+  }
+  try {
+    const detail = await api(`/api/sessions/${encodeURIComponent(id)}`);
+    const label = `${detail.interview_type} · ${detail.role} · ${formatDate(detail.created_at)}`;
+    if (detail.evaluation) {
+      showResults(detail.evaluation, { label, messages: detail.messages });
+      return;
+    }
+    // Not graded yet: offer to end and grade it (that is what /api/results does).
+    showUnfinished(id, label, detail.messages);
+  } catch (e) {
+    if (!handleAuthError(e)) $("history-status").textContent = e.message;
+  }
+}
+
+// A line of the overall score of ended interviews, oldest to newest.
+function trendChart(sessions) {
+  const points = sessions
+    .filter((s) => s.status === "ended" && typeof s.score === "number")
+    .map((s) => ({ score: s.score, when: s.ended_at || s.created_at }))
+    .sort((a, b) => new Date(a.when) - new Date(b.when));
+  if (!points.length) return el("p", "help", "Finish an interview to see your score trend.");
+  const width = 320;
+  const height = 140;
+  const left = 28;
+  const top = 10;
+  const plotWidth = width - left - 12;
+  const plotHeight = height - top - 20;
+  const x = (i) => left + (points.length === 1 ? plotWidth / 2 : (plotWidth * i) / (points.length - 1));
+  const y = (score) => top + plotHeight * (1 - score / 100);
+  const chart = svg("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    role: "img",
+    class: "trend",
+    "aria-label": `Overall score over time, oldest first: ${points.map((p) => p.score).join(", ")}`,
+  });
+  for (const mark of [0, 50, 100]) {
+    chart.append(
+      svg("line", { x1: left, x2: width - 12, y1: y(mark), y2: y(mark), class: "grid" }),
+      svg("text", { x: left - 6, y: y(mark) + 4, class: "axis" }, String(mark)),
+    );
+  }
+  chart.append(svg("polyline", { points: points.map((p, i) => `${x(i)},${y(p.score)}`).join(" "), class: "trend-line" }));
+  points.forEach((p, i) => {
+    const dot = svg("circle", { cx: x(i), cy: y(p.score), r: 4, class: "trend-point", "data-score": p.score });
+    dot.append(svg("title", {}, `${formatDate(p.when)}: ${p.score}`));
+    chart.append(dot);
+  });
+  return chart;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+function init() {
+  $("signin-form").addEventListener("submit", signIn);
+  $("sign-out").addEventListener("click", signOut);
+  document.querySelectorAll("[data-nav]").forEach((button) =>
+    button.addEventListener("click", () => showView(button.dataset.nav, button.dataset.nav === "interview" ? $("answer") : undefined)));
+  $("domain").addEventListener("change", () => toggleOther($("domain"), $("domain-other-field")));
+  $("duration").addEventListener("change", () => toggleOther($("duration"), $("duration-custom-field")));
+  $("setup-form").addEventListener("submit", startInterview);
+  $("answer-form").addEventListener("submit", sendAnswer);
+  $("answer").addEventListener("keydown", answerKeydown);
+  $("end-button").addEventListener("click", () => endInterview(END_MANUAL));
+  $("retry-button").addEventListener("click", retry);
+  $("mute").addEventListener("click", toggleMute);
+  $("finish-button").addEventListener("click", finishUnfinished);
+  $("mic-button").hidden = !Recognition;
+  if (Recognition) $("mic-button").addEventListener("click", toggleListening);
+  renderMute();
+
+  const token = store.get(KEYS.token);
+  if (token) $("token").value = token;
+  showView(token || window.interviewsimAuth ? "setup" : "signin");
+}
+
+init();
