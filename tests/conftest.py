@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -35,10 +38,45 @@ ALICE = "alice-token"
 BOB = "bob-token"
 
 
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+TABLES = ("messages", "evaluations", "interview_sessions")
+
+
+async def _postgres(url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of this test run's own, dropped at the end."""
+    name = f"interviewsim_test_{secrets.token_hex(4)}"
+    asyncio.run(_postgres(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"'))
+    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    asyncio.run(_postgres(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each API test runs on a fresh SQLite file and on the real PostgreSQL (tables emptied)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'interviewsim.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    plain = url.replace("postgresql+asyncpg://", "postgresql://")
+    tables = ", ".join(TABLES)
+    empty = f"DO $$ BEGIN IF to_regclass('interview_sessions') IS NOT NULL THEN TRUNCATE {tables}; END IF; END $$"
+    asyncio.run(_postgres(plain, empty))
+    return url
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Defaults with a fresh data directory (a real SQLite file)."""
-    return Settings(data_dir=tmp_path / "data", local_token="local-test-token")  # type: ignore[arg-type]
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Defaults with a fresh data directory and the test's database."""
+    return Settings(data_dir=tmp_path / "data", local_token="local-test-token", database_url=database_url)  # type: ignore[arg-type]
 
 
 class Api:

@@ -61,7 +61,9 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings.resolved_database_url)
+        engine = create_engine(
+            settings.resolved_database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
         await migrate(engine)
         app.state.settings = settings
         app.state.db_engine = engine

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     port: int = Field(default=5000, ge=1, le=65535)
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=20, ge=0, le=500)
     local_token: SecretStr | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_CORS_ORIGINS))
 
@@ -163,6 +165,19 @@ class Settings(BaseSettings):
             return self.auth_mode
         has_firebase = self.firebase_credentials or self.google_application_credentials or self.firebase_project_id
         return "firebase" if has_firebase else "local"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str | None) -> str | None:
+        """Accept the usual postgres:// URLs and pick the async driver for them."""
+        if value is None:
+            return None
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix) :]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
+        return value
 
     @property
     def fixed_local_token(self) -> str | None:

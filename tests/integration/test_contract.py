@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+import pytest
+
 from interviewsim.config import Settings
 from tests.conftest import Api
 from tests.support.mp3 import looks_like_mp3, mp3_duration
@@ -125,6 +127,10 @@ def test_tts_rejects_empty_and_oversized_text(alice: Api) -> None:
     assert long.status_code == 422 and "text" in long.json()["error"]
 
 
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
 def test_each_reply_is_committed_before_it_is_sent(alice: Api, settings: Settings) -> None:
     session_id = alice.start()["session_id"]
     for number, answer in enumerate(ANSWERS[:4], start=1):
@@ -135,6 +141,7 @@ def test_each_reply_is_committed_before_it_is_sent(alice: Api, settings: Setting
         assert stored == 1 + 2 * number and phase == reply["phase"]
 
 
+@SQLITE_ONLY
 def test_time_up_wraps_up_on_the_next_turn(alice: Api, settings: Settings) -> None:
     session_id, _ = run_interview(alice, ANSWERS[:3])
     past = (datetime.now(UTC) - timedelta(minutes=16)).strftime("%Y-%m-%d %H:%M:%S.%f")

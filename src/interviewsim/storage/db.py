@@ -8,12 +8,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
     """An async engine; SQLite gets WAL and a busy timeout so readers never block writers."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -22,7 +22,7 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
@@ -58,9 +58,15 @@ def alembic_config() -> Config:
     return config
 
 
+MIGRATION_LOCK_ID = 7_346_921_088  # any constant; all workers take the same advisory lock
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the latest revision."""
+    """Bring the schema to the latest revision (one process at a time on PostgreSQL)."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Workers starting together would otherwise race to create the same tables.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         await connection.run_sync(_upgrade)
 
 
