@@ -55,6 +55,13 @@ def build_verifier(settings: Settings) -> Verifier:
         raise SettingsError(f"invalid settings: {error}") from None
 
 
+def app_from_env() -> FastAPI:
+    """The app for one worker process, configured from the environment (`uvicorn --factory`)."""
+    from interviewsim.config import load_settings
+
+    return create_app(load_settings())
+
+
 def create_app(settings: Settings, *, verifier: Verifier | None = None, engines: Engines | None = None) -> FastAPI:
     """Build the app; databases, providers and tokens are set up in the lifespan, not here."""
 

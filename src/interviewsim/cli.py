@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import typer
@@ -29,6 +30,7 @@ def _settings_or_exit(**overrides: object) -> Settings:
 def serve(
     host: str | None = typer.Option(None, help="Interface to bind (HOST)."),
     port: int | None = typer.Option(None, help="Port to listen on (PORT)."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes (production: 2 per core)."),
 ) -> None:
     """Start the HTTP server."""
     import uvicorn
@@ -44,7 +46,7 @@ def serve(
         typer.echo(f"interviewsim: {error}", err=True)
         raise typer.Exit(2) from None
     address = f"http://{settings.host}:{settings.port}"
-    typer.echo(f"interviewsim {address}  (API docs: {address}/docs)")
+    typer.echo(f"interviewsim {address}  (web page: {address}/  API docs: {address}/docs)")
     if settings.resolved_auth_mode == "local":
         from interviewsim.auth.local import ensure_local_token
 
@@ -52,13 +54,20 @@ def serve(
         typer.echo(f"local access token: {token}")
         typer.echo(f"  try: curl -H 'Authorization: Bearer {token}' {address}/api/sessions")
     sys.stdout.flush()
-    uvicorn.run(
-        create_app(settings, verifier=verifier),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        proxy_headers=False,
-    )
+    common = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "proxy_headers": settings.trust_proxy_headers,
+        # On SIGTERM, uvicorn stops accepting and lets in-flight turns finish for this long.
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings, verifier=verifier), **common)  # type: ignore[arg-type]
+        return
+    # Each worker process builds its own app from the same environment (flags exported for them).
+    os.environ.update({"HOST": settings.host, "PORT": str(settings.port)})
+    uvicorn.run("interviewsim.app:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
 
 
 def main() -> None:

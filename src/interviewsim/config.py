@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     voice: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     pass_mark: int = Field(default=65, ge=0, le=100)
+    shutdown_grace_seconds: int = Field(default=30, ge=0, le=600)
+    trust_proxy_headers: bool = False
     auth_mode: Literal["local", "firebase", "firebase-emulator"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
