@@ -15,10 +15,12 @@ from interviewsim import __version__
 from interviewsim.auth.base import Verifier
 from interviewsim.auth.local import LocalTokenVerifier, ensure_local_token
 from interviewsim.config import Settings, SettingsError
-from interviewsim.errors import install_error_handlers
+from interviewsim.errors import Unavailable, install_error_handlers
+from interviewsim.interviews.guard import TurnGuard
 from interviewsim.interviews.routes import router as interviews_router
 from interviewsim.limits import BodySizeLimit
 from interviewsim.providers import Engines, build_engines
+from interviewsim.shared.state import build_shared_state
 from interviewsim.storage.db import create_engine, migrate, session_factory
 from interviewsim.tts.routes import router as tts_router
 
@@ -75,10 +77,14 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
         app.state.settings = settings
         app.state.db_engine = engine
         app.state.session_factory = session_factory(engine)
+        app.state.shared = await build_shared_state(settings)
+        app.state.turn_guard = TurnGuard(
+            app.state.shared, settings.turn_lock_wait_seconds, settings.idempotency_ttl_seconds
+        )
         app.state.verifier = verifier or build_verifier(settings)
         if settings.resolved_auth_mode == "local" and verifier is None:
             log.info("auth: local token (loopback only)")
-        app.state.engines = engines or build_engines(settings)
+        app.state.engines = engines or build_engines(settings, key_state=app.state.shared.key_state)
         try:
             yield
         finally:
@@ -86,6 +92,7 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
             close_verifier = getattr(app.state.verifier, "close", None)
             if close_verifier is not None:
                 close_verifier()
+            await app.state.shared.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -115,9 +122,14 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
 
     @app.get("/readyz", tags=["operations"])
     async def readyz() -> dict[str, str]:
-        """The database answers."""
-        async with app.state.db_engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        """The database answers, and Redis when it is configured."""
+        try:
+            async with app.state.db_engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            await app.state.shared.ping()
+        except Exception as error:
+            log.warning("not ready: %s", type(error).__name__)
+            raise Unavailable("Not ready: the database or Redis does not answer.", retry_after=5) from None
         return {"status": "ready"}
 
     return app

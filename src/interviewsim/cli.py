@@ -70,6 +70,17 @@ def serve(
     uvicorn.run("interviewsim.app:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
 
 
+def _register_feature_commands() -> None:
+    """Commands that live with their features (their heavy imports stay inside them)."""
+    from interviewsim.practice.commands import practice, report
+
+    cli.command()(practice)
+    cli.command()(report)
+
+
+_register_feature_commands()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()

@@ -82,6 +82,14 @@ class Settings(BaseSettings):
 
     pass_mark: int = Field(default=65, ge=0, le=100)
     shutdown_grace_seconds: int = Field(default=30, ge=0, le=600)
+    redis_url: str | None = None
+    rate_limit_sessions: str = "20/hour"
+    rate_limit_chat: str = "30/minute;600/hour"
+    rate_limit_tts: str = "60/minute"
+    rate_limit_results: str = "30/minute"
+    turn_lock_wait_seconds: float = Field(default=5.0, ge=0, le=120)
+    turn_lock_ttl_seconds: float = Field(default=180.0, gt=1, le=3600)
+    idempotency_ttl_seconds: int = Field(default=86400, ge=60, le=7 * 86400)
     trust_proxy_headers: bool = False
     auth_mode: Literal["local", "firebase", "firebase-emulator"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -167,6 +175,21 @@ class Settings(BaseSettings):
             return self.auth_mode
         has_firebase = self.firebase_credentials or self.google_application_credentials or self.firebase_project_id
         return "firebase" if has_firebase else "local"
+
+    @field_validator("rate_limit_sessions", "rate_limit_chat", "rate_limit_tts", "rate_limit_results")
+    @classmethod
+    def _rate_rule(cls, value: str) -> str:
+        from interviewsim.shared.ratelimit import parse_rule
+
+        parse_rule(value)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("use redis://host:6379/0 (or rediss:// for TLS)")
+        return value or None
 
     @field_validator("database_url")
     @classmethod

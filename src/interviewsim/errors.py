@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from interviewsim.llm.errors import ProviderError
@@ -94,6 +95,30 @@ class Unavailable(AppError):
 
     status = 503
     code = "unavailable"
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    error: str
+    code: str
+    retry_after: int | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in {
+        400: "Bad input",
+        401: "Missing or invalid token",
+        404: "Not found, or not yours",
+        409: "Conflicts with the interview's state",
+        413: "Body too large",
+        422: "Invalid request; the message names the field",
+        429: "Rate limited (Retry-After)",
+        502: "A provider failed; nothing you sent is lost",
+        503: "Temporarily unavailable (Retry-After)",
+    }.items()
+}
 
 
 def upstream_failure(error: ProviderError, message: str) -> AppError:

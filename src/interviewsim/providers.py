@@ -18,6 +18,7 @@ from interviewsim.llm.builtin.interviewer import BuiltinInterviewer
 from interviewsim.llm.interviewer import LLMInterviewer
 from interviewsim.tts.base import Voice
 from interviewsim.tts.builtin import BuiltinVoice
+from interviewsim.tts.keyring import KeyStateStore
 
 Closer = Callable[[], Awaitable[None]]
 
@@ -88,7 +89,7 @@ def chat_model(name: str, settings: Settings) -> ChatModel:
     raise ValueError(f"unknown chat provider {name!r}")
 
 
-def _voice(name: str, settings: Settings, closers: list[Closer]) -> Voice:
+def _voice(name: str, settings: Settings, closers: list[Closer], key_state: KeyStateStore | None) -> Voice:
     if name == "builtin":
         return BuiltinVoice()
     from interviewsim.tts.elevenlabs import ElevenLabsVoice
@@ -102,12 +103,13 @@ def _voice(name: str, settings: Settings, closers: list[Closer]) -> Voice:
         quota_rest_seconds=settings.eleven_quota_rest_hours * 3600,
         busy_cooldown_seconds=settings.eleven_busy_cooldown_seconds,
         timeout_seconds=settings.provider_timeout_seconds,
+        store=key_state,
     )
     closers.append(voice.aclose)
     return voice
 
 
-def build_engines(settings: Settings) -> Engines:
+def build_engines(settings: Settings, *, key_state: KeyStateStore | None = None) -> Engines:
     """The chains named by INTERVIEWER, EVALUATOR and VOICE; no network is touched here."""
     closers: list[Closer] = []
 
@@ -123,7 +125,7 @@ def build_engines(settings: Settings) -> Engines:
     evaluators: list[Evaluator] = [
         BuiltinEvaluator() if name == "builtin" else LLMEvaluator(model(name)) for name in settings.evaluator_chain
     ]
-    voices = [_voice(name, settings, closers) for name in settings.voice_chain]
+    voices = [_voice(name, settings, closers, key_state) for name in settings.voice_chain]
     return Engines(
         interviewer=interviewers[0] if len(interviewers) == 1 else FallbackInterviewer(interviewers),
         evaluator=evaluators[0] if len(evaluators) == 1 else FallbackEvaluator(evaluators),

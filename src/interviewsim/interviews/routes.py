@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 
 from interviewsim.auth.deps import CurrentUser
 from interviewsim.deps import DbSession, EnginesDep, SettingsDep, StreamingDbSession
-from interviewsim.errors import AppError
+from interviewsim.errors import ERROR_RESPONSES, AppError
+from interviewsim.interviews.guard import Guard, rate_limit
 from interviewsim.interviews.models import InterviewSession, Message
 from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import (
@@ -30,7 +33,7 @@ from interviewsim.interviews.service import InterviewService, TurnResult
 from interviewsim.interviews.sse import sse_event
 from interviewsim.llm.base import Phase, ReplyDelta
 
-router = APIRouter(prefix="/api", tags=["interviews"])
+router = APIRouter(prefix="/api", tags=["interviews"], responses=ERROR_RESPONSES)
 
 
 def interview_service(db: DbSession, engines: EnginesDep, settings: SettingsDep) -> InterviewService:
@@ -67,17 +70,36 @@ def _reply(result: TurnResult) -> dict[str, Any]:
     return body
 
 
-@router.post("/start-session", response_model=StartSessionOut)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[\w.:-]{1,128}$",
+        description="Retrying with the same key returns the stored reply and creates no new turn.",
+    ),
+]
+
+
+@router.post("/start-session", response_model=StartSessionOut, dependencies=[Depends(rate_limit("sessions"))])
 async def start_session(body: StartSessionRequest, user: CurrentUser, service: Service) -> dict[str, Any]:
     """Start an interview; the reply holds the interviewer's opening turn."""
     session_id, first = await service.start(user, body)
     return {"session_id": session_id, "first_question": ReplyOut(**_reply(first))}
 
 
-@router.post("/chat", response_model=ChatOut, response_model_exclude_none=True)
-async def chat(body: ChatRequest, user: CurrentUser, service: Service) -> dict[str, Any]:
+@router.post(
+    "/chat", response_model=ChatOut, response_model_exclude_none=True, dependencies=[Depends(rate_limit("chat"))]
+)
+async def chat(
+    body: ChatRequest, user: CurrentUser, service: Service, guard: Guard, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
     """Send the candidate's message; the last turn (end: true) carries the evaluation."""
-    return _reply(await service.chat(user, body))
+
+    async def turn() -> dict[str, Any]:
+        async with guard.session_lock(body.session_id):
+            return _reply(await service.chat(user, body))
+
+    return await guard.once(user, idempotency_key, turn)
 
 
 @router.post(
@@ -91,29 +113,73 @@ async def chat(body: ChatRequest, user: CurrentUser, service: Service) -> dict[s
         }
     },
 )
-async def chat_stream(body: ChatRequest, user: CurrentUser, service: StreamingService) -> StreamingResponse:
+async def chat_stream(
+    body: ChatRequest,
+    user: CurrentUser,
+    service: StreamingService,
+    guard: Guard,
+    idempotency_key: IdempotencyKey = None,
+) -> StreamingResponse:
     """The same turn as /api/chat, streamed as the interviewer writes it."""
-    # Errors found before streaming (auth, not found, ended, limits) are ordinary JSON responses.
-    turn = await service.begin_turn(user, body)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    if idempotency_key is not None:
+        stored = await guard.begin(user, idempotency_key)
+        if stored is not None:
+            replay = iter([sse_event("done", stored)])
+            return StreamingResponse(replay, media_type="text/event-stream", headers=headers)
+    # The lock and the claimed key outlive this function: the stream (or, if it never runs, the
+    # background task) releases them; both releases are idempotent.
+    lock = contextlib.AsyncExitStack()
+    claimed = idempotency_key is not None
+
+    async def release() -> None:
+        nonlocal claimed
+        if claimed and idempotency_key is not None:
+            claimed = False
+            await guard.abandon(user, idempotency_key)
+        await lock.aclose()
+
+    try:
+        await lock.enter_async_context(guard.session_lock(body.session_id))
+        # Errors found before streaming (not found, ended, limits) are ordinary JSON responses.
+        turn = await service.begin_turn(user, body)
+    except BaseException:
+        await release()
+        raise
 
     async def events() -> AsyncIterator[bytes]:
+        nonlocal claimed
         try:
             async for event in service.chat_stream(turn):
                 if isinstance(event, ReplyDelta):
                     yield sse_event("delta", {"text": event.text})
-                else:
-                    yield sse_event("done", _reply(event))
+                    continue
+                payload = _reply(event)
+                if idempotency_key is not None:
+                    await guard.remember(user, idempotency_key, payload)
+                    claimed = False
+                yield sse_event("done", payload)
         except AppError as error:
             yield sse_event("error", {"error": error.message, "code": error.code, "status": error.status})
+        finally:
+            await release()
 
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers=headers, background=BackgroundTask(release)
+    )
 
 
-@router.post("/results", response_model=EvaluationOut)
-async def results(body: ResultsRequest, user: CurrentUser, service: Service) -> dict[str, Any]:
+@router.post("/results", response_model=EvaluationOut, dependencies=[Depends(rate_limit("results"))])
+async def results(
+    body: ResultsRequest, user: CurrentUser, service: Service, guard: Guard, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
     """The interview's evaluation, computed once and stored."""
-    return await service.results(user, body.session_id)
+
+    async def grade() -> dict[str, Any]:
+        async with guard.session_lock(body.session_id):
+            return await service.results(user, body.session_id)
+
+    return await guard.once(user, idempotency_key, grade)
 
 
 @router.get("/sessions", response_model=SessionListOut)
@@ -121,7 +187,7 @@ async def list_sessions(
     user: CurrentUser,
     service: Service,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SessionListOut:
     """The caller's interviews, newest first, with status and score."""
     sessions = await service.list_sessions(user, limit, offset)

@@ -22,21 +22,28 @@ class Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-def _one_of(value: str, allowed: tuple[str, ...], name: str) -> str:
-    """Match case-insensitively and return the canonical spelling."""
-    for option in allowed:
-        if value.lower() == option.lower():
-            return option
-    raise ValueError(f"{name} must be one of {', '.join(allowed)}")
+def _canonical(value: object, allowed: tuple[str, ...]) -> object:
+    """Accept any letter case and return the canonical spelling (validation then names the choices)."""
+    if isinstance(value, str):
+        for option in allowed:
+            if value.strip().lower() == option.lower():
+                return option
+    return value
+
+
+InterviewType = Literal["Technical", "Behavioral", "HR", "Mixed"]
+Difficulty = Literal["Beginner", "Intermediate", "Advanced"]
+NOT_BLANK = r"\S"
+SESSION_ID = r"^[\w-]+$"
 
 
 class StartSessionRequest(Lenient):
     """POST /api/start-session."""
 
-    domain: str = Field(min_length=1, max_length=200, examples=["software"])
-    role: str = Field(min_length=1, max_length=200, examples=["Frontend Developer"])
-    interview_type: str = Field(default="Mixed", examples=list(INTERVIEW_TYPES))
-    difficulty: str = Field(default="Intermediate", examples=list(DIFFICULTIES))
+    domain: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK, examples=["software"])
+    role: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK, examples=["Frontend Developer"])
+    interview_type: InterviewType = "Mixed"
+    difficulty: Difficulty = "Intermediate"
     duration: int = Field(default=15, ge=5, le=90, description="Minutes")
     voice_style: Literal["male", "female"] = "female"
     job_description: str | None = Field(default=None, max_length=MAX_JOB_DESCRIPTION_CHARS)
@@ -45,15 +52,15 @@ class StartSessionRequest(Lenient):
         default=None, ge=0, lt=2**31, description="Replays the same built-in interview; random when omitted"
     )
 
-    @field_validator("interview_type")
+    @field_validator("interview_type", mode="before")
     @classmethod
-    def _type(cls, value: str) -> str:
-        return _one_of(value, INTERVIEW_TYPES, "interview_type")
+    def _type(cls, value: object) -> object:
+        return _canonical(value, INTERVIEW_TYPES)
 
-    @field_validator("difficulty")
+    @field_validator("difficulty", mode="before")
     @classmethod
-    def _difficulty(cls, value: str) -> str:
-        return _one_of(value, DIFFICULTIES, "difficulty")
+    def _difficulty(cls, value: object) -> object:
+        return _canonical(value, DIFFICULTIES)
 
     @field_validator("voice_style", mode="before")
     @classmethod
@@ -64,7 +71,7 @@ class StartSessionRequest(Lenient):
 class ChatRequest(Lenient):
     """POST /api/chat."""
 
-    session_id: str = Field(min_length=1, max_length=64)
+    session_id: str = Field(min_length=1, max_length=64, pattern=SESSION_ID)
     user_message: str = Field(max_length=MAX_CHAT_CHARS)
     voice_style: Literal["male", "female"] | None = None
 
@@ -77,7 +84,7 @@ class ChatRequest(Lenient):
 class ResultsRequest(Lenient):
     """POST /api/results."""
 
-    session_id: str = Field(min_length=1, max_length=64)
+    session_id: str = Field(min_length=1, max_length=64, pattern=SESSION_ID)
 
 
 class ReplyOut(BaseModel):

@@ -41,7 +41,7 @@ class LockTimeout(Conflict):
     """The session's turn lock stayed busy for the whole wait (a 409 with Retry-After)."""
 
     def __init__(self, session_id: str, wait_seconds: float) -> None:
-        super().__init__("The previous turn in this interview is still running; try again in a moment.", retry_after=1)
+        super().__init__("A reply is still being generated for this interview; try again in a moment.", retry_after=1)
         self.session_id = session_id
         self.wait_seconds = wait_seconds
 
@@ -128,6 +128,8 @@ class RedisTurnLocks:
         finally:
             renewer.cancel()
             await asyncio.wait({renewer})
+            if not renewer.cancelled() and (error := renewer.exception()) is not None:
+                logger.error("renewing the turn lock of session %s failed", session_id, exc_info=error)
             # Shielded: a cancelled turn still frees its session instead of blocking it for a whole TTL.
             await asyncio.shield(self._give_back(key, token, session_id, expect_held=True))
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from interviewsim.auth.deps import CurrentUser
 from interviewsim.deps import EnginesDep
-from interviewsim.errors import BadRequest, upstream_failure
+from interviewsim.errors import ERROR_RESPONSES, BadRequest, upstream_failure
+from interviewsim.interviews.guard import rate_limit
 from interviewsim.interviews.schemas import MAX_TTS_CHARS
 from interviewsim.llm.errors import ProviderError
 from interviewsim.tts.base import Voice
 from interviewsim.tts.text import clean_for_speech
 
-router = APIRouter(prefix="/api", tags=["voice"])
+router = APIRouter(prefix="/api", tags=["voice"], responses=ERROR_RESPONSES)
 
 
 class TtsRequest(BaseModel):
@@ -25,13 +26,15 @@ class TtsRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    text: str = Field(max_length=MAX_TTS_CHARS)
+    # Documented, not enforced by the model: text with nothing speakable gets the seed's 400, not a 422.
+    text: str = Field(max_length=MAX_TTS_CHARS, json_schema_extra={"pattern": "[A-Za-z0-9]"})
     voice_style: Literal["male", "female"] = "female"
 
 
 @router.post(
     "/tts",
     response_class=StreamingResponse,
+    dependencies=[Depends(rate_limit("tts"))],
     responses={200: {"content": {"audio/mpeg": {}}, "description": "MP3 speech"}},
 )
 async def tts(body: TtsRequest, user: CurrentUser, engines: EnginesDep) -> StreamingResponse:

@@ -1,0 +1,1 @@
+"""The terminal experience: `interviewsim practice` and `interviewsim report`."""

@@ -1,0 +1,59 @@
+"""What all worker processes share: Redis when REDIS_URL is set, in-process stand-ins otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from interviewsim.config import Settings
+from interviewsim.shared.idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
+from interviewsim.shared.keystate import RedisKeyStateStore
+from interviewsim.shared.locks import MemoryTurnLocks, RedisTurnLocks, TurnLocks
+from interviewsim.shared.ratelimit import RateLimiter
+from interviewsim.shared.redis import connect
+from interviewsim.tts.keyring import KeyStateStore, MemoryKeyStateStore
+
+
+@dataclass
+class SharedState:
+    """Rate limits, turn locks, idempotency records and voice-key state for this process."""
+
+    limiter: RateLimiter
+    locks: TurnLocks
+    idempotency: IdempotencyStore
+    key_state: KeyStateStore
+    redis: Redis | None = None
+
+    async def ping(self) -> None:
+        """Raise when Redis is configured but does not answer."""
+        if self.redis is not None:
+            await self.redis.ping()
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self.limiter.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+async def build_shared_state(settings: Settings) -> SharedState:
+    """Connect to Redis (failing loudly if it is configured but down) or use in-process state."""
+    rules = {
+        "sessions": settings.rate_limit_sessions,
+        "chat": settings.rate_limit_chat,
+        "tts": settings.rate_limit_tts,
+        "results": settings.rate_limit_results,
+    }
+    limiter = RateLimiter(settings.redis_url, rules=rules)
+    if settings.redis_url is None:
+        return SharedState(limiter, MemoryTurnLocks(), MemoryIdempotencyStore(), MemoryKeyStateStore())
+    redis = await connect(settings.redis_url)
+    await redis.ping()
+    return SharedState(
+        limiter=limiter,
+        locks=RedisTurnLocks(redis, ttl_seconds=settings.turn_lock_ttl_seconds),
+        idempotency=RedisIdempotencyStore(redis),
+        key_state=RedisKeyStateStore(redis),
+        redis=redis,
+    )
