@@ -78,9 +78,7 @@ def _register_feature_commands() -> None:
     cli.command()(report)
 
 
-_register_feature_commands()
-
-
 def main() -> None:
     """Console-script entry point."""
+    _register_feature_commands()
     cli()
