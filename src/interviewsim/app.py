@@ -23,6 +23,7 @@ from interviewsim.providers import Engines, build_engines
 from interviewsim.shared.state import build_shared_state
 from interviewsim.storage.db import create_engine, migrate, session_factory
 from interviewsim.tts.routes import router as tts_router
+from interviewsim.web.routes import mount_web
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
     )
     app.include_router(interviews_router)
     app.include_router(tts_router)
+    mount_web(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

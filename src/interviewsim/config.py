@@ -83,12 +83,15 @@ class Settings(BaseSettings):
     pass_mark: int = Field(default=65, ge=0, le=100)
     shutdown_grace_seconds: int = Field(default=30, ge=0, le=600)
     redis_url: str | None = None
+    redis_prefix: str = Field(default="interviewsim:", pattern=r"^[\w:.-]{1,64}$")
     rate_limit_sessions: str = "20/hour"
     rate_limit_chat: str = "30/minute;600/hour"
     rate_limit_tts: str = "60/minute"
     rate_limit_results: str = "30/minute"
     turn_lock_wait_seconds: float = Field(default=5.0, ge=0, le=120)
-    turn_lock_ttl_seconds: float = Field(default=180.0, gt=1, le=3600)
+    # Renewed every third of itself while a turn runs, so it bounds only how long a crashed
+    # process can block its session, not how long a turn may take.
+    turn_lock_ttl_seconds: float = Field(default=15.0, gt=1, le=3600)
     idempotency_ttl_seconds: int = Field(default=86400, ge=60, le=7 * 86400)
     trust_proxy_headers: bool = False
     auth_mode: Literal["local", "firebase", "firebase-emulator"] | None = None

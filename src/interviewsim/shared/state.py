@@ -45,15 +45,16 @@ async def build_shared_state(settings: Settings) -> SharedState:
         "tts": settings.rate_limit_tts,
         "results": settings.rate_limit_results,
     }
-    limiter = RateLimiter(settings.redis_url, rules=rules)
+    prefix = settings.redis_prefix
+    limiter = RateLimiter(settings.redis_url, rules=rules, prefix=prefix)
     if settings.redis_url is None:
         return SharedState(limiter, MemoryTurnLocks(), MemoryIdempotencyStore(), MemoryKeyStateStore())
     redis = await connect(settings.redis_url)
     await redis.ping()
     return SharedState(
         limiter=limiter,
-        locks=RedisTurnLocks(redis, ttl_seconds=settings.turn_lock_ttl_seconds),
-        idempotency=RedisIdempotencyStore(redis),
-        key_state=RedisKeyStateStore(redis),
+        locks=RedisTurnLocks(redis, prefix, ttl_seconds=settings.turn_lock_ttl_seconds),
+        idempotency=RedisIdempotencyStore(redis, prefix),
+        key_state=RedisKeyStateStore(redis, prefix),
         redis=redis,
     )

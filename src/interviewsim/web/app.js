@@ -63,7 +63,8 @@ async function request(path, { method = "GET", body } = {}) {
 async function failure(response) {
   let data = {};
   try { data = await response.json(); } catch { /* not JSON */ }
-  return new ApiError(data.error || `The server answered ${response.status}.`, response.status, data.code || "");
+  const message = data.error || `The server answered ${response.status}.`;
+  return new ApiError(message, response.status, data.code || "");
 }
 
 async function api(path, options) {
@@ -76,6 +77,15 @@ async function api(path, options) {
 // Yields {event, data} for each frame of the body as it arrives.
 async function* sseFrames(body) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    yield* readFrames(reader);
+  } finally {
+    // The caller stops at `done`; release the connection instead of leaving it half-read.
+    reader.cancel().catch(() => {});
+  }
+}
+
+async function* readFrames(reader) {
   let buffer = "";
   let event = "";
   let data = [];
@@ -292,6 +302,7 @@ async function startInterview(event) {
     };
     $("transcript").replaceChildren();
     hideChatError();
+    setBusy(false); // re-enables Send and End after an earlier interview ended
     $("answer").value = "";
     showView("interview", $("answer"));
     state.timer = setInterval(tick, 1000);
@@ -313,9 +324,8 @@ function addBubble(who, text) {
   item.append(el("span", "who", who === "candidate" ? "You" : "Interviewer"));
   const body = el("p", "text");
   if (text === undefined) {
-    item.classList.add("pending");
+    item.classList.add("pending"); // a reply on its way; the transcript is aria-busy meanwhile
     body.textContent = "…";
-    body.setAttribute("aria-label", "The interviewer is replying");
   } else {
     renderRich(body, text);
   }
@@ -336,9 +346,10 @@ function scrollTranscript() {
 }
 
 function setBusy(busy) {
+  const over = !state.session || state.session.ended;
   state.busy = busy;
-  $("send-button").disabled = busy;
-  $("end-button").disabled = busy || !state.session || state.session.ended;
+  $("send-button").disabled = busy || over;
+  $("end-button").disabled = busy || over;
   $("send-button").textContent = busy ? "Waiting…" : "Send";
   $("transcript").setAttribute("aria-busy", String(busy));
 }
@@ -365,17 +376,22 @@ function endInterview(marker) {
 }
 
 async function sendTurn(message) {
+  const session = state.session;
   state.lastMessage = message;
   hideChatError();
   setBusy(true);
   const bubble = addBubble("interviewer");
-  const body = { session_id: state.session.id, user_message: message, voice_style: state.session.voice };
+  const body = { session_id: session.id, user_message: message, voice_style: session.voice };
   try {
-    const reply = state.canStream ? await streamTurn(body, bubble) : await api("/api/chat", { method: "POST", body });
-    applyReply(reply, bubble);
+    const reply = state.canStream
+      ? await streamTurn(body, bubble)
+      : await api("/api/chat", { method: "POST", body });
+    if (state.session === session) applyReply(reply, bubble); // not if a new interview began meanwhile
   } catch (e) {
     bubble.remove();
-    if (!handleAuthError(e)) showChatError(e);
+    if (handleAuthError(e)) return;
+    if (e.status === 409 && (await showIfEnded(session))) return;
+    showChatError(e);
   } finally {
     setBusy(false);
     if (state.timeUpPending && !state.session?.ended) {
@@ -405,10 +421,7 @@ async function streamTurn(body, bubble) {
     const data = parseJson(frame.data);
     if (frame.event === "delta" && data && typeof data.text === "string") {
       received += data.text;
-      if (!deltas) {
-        bubble.classList.remove("pending");
-        text.removeAttribute("aria-label");
-      }
+      bubble.classList.remove("pending");
       renderRich(text, received);
       bubble.dataset.deltas = String(++deltas); // lets tests see the reply was streamed
       scrollTranscript();
@@ -426,9 +439,7 @@ function applyReply(reply, bubble) {
   // On the last turn text_response is the evaluation summary; the transcript shows the goodbye.
   const text = reply.end && reply.closing_text ? reply.closing_text : reply.text_response;
   bubble.classList.remove("pending");
-  const body = bubble.querySelector(".text");
-  body.removeAttribute("aria-label");
-  renderRich(body, text);
+  renderRich(bubble.querySelector(".text"), text);
   scrollTranscript();
   announce(plain(text));
   $("progress").textContent = progressLabel(reply);
@@ -442,6 +453,21 @@ function applyReply(reply, bubble) {
     clearInterval(state.timer);
     setBusy(false);
     showResults(reply, { label: session.label });
+  }
+}
+
+// 409: the interview ended elsewhere (another tab, or the server closed it). Show its stored
+// results rather than a dead end; only read them, since POST /api/results would end a live one.
+async function showIfEnded(session) {
+  try {
+    const detail = await api(`/api/sessions/${encodeURIComponent(session.id)}`);
+    if (detail.status !== "ended" || !detail.evaluation) return false;
+    session.ended = true;
+    clearInterval(state.timer);
+    showResults(detail.evaluation, { label: session.label, messages: detail.messages });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -467,6 +493,8 @@ function showChatError(error) {
 }
 
 function hideChatError() {
+  // Hiding the focused "Send again" button would drop focus to <body>; keep it in the answer box.
+  if (document.activeElement === $("retry-button")) $("answer").focus();
   $("chat-error").hidden = true;
 }
 
@@ -539,10 +567,9 @@ function stopAudio() {
   state.audio = null;
 }
 
+// The label stays "Mute voice"; aria-pressed (and its styling) carries the state.
 function renderMute() {
-  const button = $("mute");
-  button.setAttribute("aria-pressed", String(state.muted));
-  button.textContent = state.muted ? "Sound off" : "Sound on";
+  $("mute").setAttribute("aria-pressed", String(state.muted));
 }
 
 function toggleMute() {
@@ -578,8 +605,12 @@ function toggleListening() {
     $("mic-button").setAttribute("aria-pressed", "false");
     $("mic-button").textContent = "Speak";
   };
+  try {
+    recognizer.start();
+  } catch {
+    return; // already listening in another tab, or refused at once; onerror explains when it can
+  }
   state.recognizer = recognizer;
-  recognizer.start();
   $("mic-button").setAttribute("aria-pressed", "true");
   $("mic-button").textContent = "Stop";
 }
@@ -727,11 +758,13 @@ function historyItem(session) {
   const item = el("li");
   const button = el("button", "history-entry");
   button.type = "button";
-  const score = session.score === null || session.score === undefined ? "" : `${session.score}/100`;
+  const ended = session.status === "ended";
+  const score = typeof session.score === "number" ? `${session.score}/100` : ended ? "ended" : "in progress";
+  const meta = [session.domain, session.difficulty, `${session.duration} min`, formatDate(session.created_at)];
   button.append(
     el("span", "entry-title", `${session.interview_type} · ${session.role}`),
-    el("span", "entry-meta", `${session.domain} · ${session.difficulty} · ${session.duration} min · ${formatDate(session.created_at)}`),
-    el("span", `entry-score ${session.status === "ended" ? "" : "open"}`, score || (session.status === "ended" ? "ended" : "in progress")),
+    el("span", "entry-meta", meta.join(" · ")),
+    el("span", ended ? "entry-score" : "entry-score open", score),
   );
   button.addEventListener("click", () => openSession(session.session_id));
   item.append(button);
@@ -780,11 +813,12 @@ function trendChart(sessions) {
   });
   for (const mark of [0, 50, 100]) {
     chart.append(
-      svg("line", { x1: left, x2: width - 12, y1: y(mark), y2: y(mark), class: "grid" }),
+      svg("line", { x1: left, x2: width - 12, y1: y(mark), y2: y(mark), class: "gridline" }),
       svg("text", { x: left - 6, y: y(mark) + 4, class: "axis" }, String(mark)),
     );
   }
-  chart.append(svg("polyline", { points: points.map((p, i) => `${x(i)},${y(p.score)}`).join(" "), class: "trend-line" }));
+  const line = points.map((p, i) => `${x(i)},${y(p.score)}`).join(" ");
+  chart.append(svg("polyline", { points: line, class: "trend-line" }));
   points.forEach((p, i) => {
     const dot = svg("circle", { cx: x(i), cy: y(p.score), r: 4, class: "trend-point", "data-score": p.score });
     dot.append(svg("title", {}, `${formatDate(p.when)}: ${p.score}`));
@@ -799,8 +833,10 @@ function trendChart(sessions) {
 function init() {
   $("signin-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);
-  document.querySelectorAll("[data-nav]").forEach((button) =>
-    button.addEventListener("click", () => showView(button.dataset.nav, button.dataset.nav === "interview" ? $("answer") : undefined)));
+  for (const button of document.querySelectorAll("[data-nav]")) {
+    const view = button.dataset.nav;
+    button.addEventListener("click", () => showView(view, view === "interview" ? $("answer") : undefined));
+  }
   $("domain").addEventListener("change", () => toggleOther($("domain"), $("domain-other-field")));
   $("duration").addEventListener("change", () => toggleOther($("duration"), $("duration-custom-field")));
   $("setup-form").addEventListener("submit", startInterview);
