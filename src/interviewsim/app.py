@@ -6,10 +6,11 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from interviewsim import __version__
 from interviewsim.auth.base import Verifier
@@ -17,11 +18,17 @@ from interviewsim.auth.local import LocalTokenVerifier, ensure_local_token
 from interviewsim.config import Settings, SettingsError
 from interviewsim.errors import Unavailable, install_error_handlers
 from interviewsim.interviews.guard import TurnGuard
+from interviewsim.interviews.models import InterviewSession
 from interviewsim.interviews.routes import router as interviews_router
 from interviewsim.limits import BodySizeLimit
+from interviewsim.llm.base import Phase
+from interviewsim.observability.logging import configure_logging
+from interviewsim.observability.metrics import Metrics, metrics_route, voice_key_rings
+from interviewsim.observability.middleware import RequestContext
 from interviewsim.providers import Engines, build_engines
 from interviewsim.shared.state import build_shared_state
 from interviewsim.storage.db import create_engine, migrate, session_factory
+from interviewsim.storage.types import utcnow
 from interviewsim.tts.routes import router as tts_router
 from interviewsim.web.routes import mount_web
 
@@ -62,7 +69,28 @@ def app_from_env() -> FastAPI:
     """The app for one worker process, configured from the environment (`uvicorn --factory`)."""
     from interviewsim.config import load_settings
 
-    return create_app(load_settings())
+    settings = load_settings()
+    configure_logging(settings.log_level, secrets=settings.secret_values())
+    return create_app(settings)
+
+
+def watch_operations(app: FastAPI, metrics: Metrics) -> None:
+    """Feed the key-ring and active-interview gauges from this app's state."""
+    for provider, ring in voice_key_rings(app.state.engines.voice).items():
+        metrics.watch_key_ring(provider, ring.status)
+
+    async def active_interviews() -> int:
+        # "Active": not ended and touched within the last day (abandoned ones stop counting).
+        since = utcnow() - timedelta(days=1)
+        async with app.state.session_factory() as db:
+            query = (
+                select(func.count())
+                .select_from(InterviewSession)
+                .where(InterviewSession.phase != Phase.ENDED, InterviewSession.updated_at >= since)
+            )
+            return int(await db.scalar(query) or 0)
+
+    metrics.watch_active_sessions(active_interviews)
 
 
 def create_app(settings: Settings, *, verifier: Verifier | None = None, engines: Engines | None = None) -> FastAPI:
@@ -86,6 +114,7 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
         if settings.resolved_auth_mode == "local" and verifier is None:
             log.info("auth: local token (loopback only)")
         app.state.engines = engines or build_engines(settings, key_state=app.state.shared.key_state)
+        watch_operations(app, metrics)
         try:
             yield
         finally:
@@ -109,10 +138,16 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Content-Type", "Authorization"],
+        allow_headers=["Content-Type", "Authorization", "Idempotency-Key", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
         allow_credentials=True,
         max_age=600,
     )
+    metrics = Metrics()
+    app.state.metrics = metrics
+    # Outermost of all: every request, preflights and 413s included, gets an id and an access line.
+    app.add_middleware(RequestContext, metrics=metrics)
+    metrics_route(app, metrics)
     app.include_router(interviews_router)
     app.include_router(tts_router)
     mount_web(app)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
+import tempfile
 
 import typer
 
 from interviewsim.config import Settings, SettingsError, load_settings
+from interviewsim.observability.logging import configure_logging
 
 cli = typer.Typer(help="interviewsim: AI mock interviews.", no_args_is_help=True, add_completion=False)
 
@@ -39,7 +40,7 @@ def serve(
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = _settings_or_exit(**overrides)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, secrets=settings.secret_values())
     try:
         verifier = build_verifier(settings)
     except SettingsError as error:
@@ -61,12 +62,17 @@ def serve(
         "proxy_headers": settings.trust_proxy_headers,
         # On SIGTERM, uvicorn stops accepting and lets in-flight turns finish for this long.
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        # Our JSON logs and access lines (route templates, no query strings) replace uvicorn's.
+        "log_config": None,
+        "access_log": False,
     }
     if workers == 1:
         uvicorn.run(create_app(settings, verifier=verifier), **common)  # type: ignore[arg-type]
         return
-    # Each worker process builds its own app from the same environment (flags exported for them).
+    # Each worker process builds its own app from the same environment (flags exported for them);
+    # Prometheus sums the workers' metrics through a shared directory.
     os.environ.update({"HOST": settings.host, "PORT": str(settings.port)})
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="interviewsim-metrics-"))
     uvicorn.run("interviewsim.app:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
 
 

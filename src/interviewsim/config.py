@@ -207,6 +207,18 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
         return value
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for log redaction."""
+        secrets = [
+            self.local_token,
+            self.anthropic_api_key,
+            self.gemini_api_key,
+            self.openai_api_key,
+            self.firebase_credentials,
+            *self.eleven_keys,
+        ]
+        return [secret.get_secret_value() for secret in secrets if secret is not None]
+
     @property
     def fixed_local_token(self) -> str | None:
         """LOCAL_TOKEN, when a fixed local token is configured."""

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from interviewsim.auth.base import AuthUser, Verifier
 from interviewsim.errors import Unauthorized, upstream_failure
 from interviewsim.llm.errors import ProviderError
+from interviewsim.observability.middleware import set_user
 
 
 async def current_user(request: Request) -> AuthUser:
@@ -24,6 +25,7 @@ async def current_user(request: Request) -> AuthUser:
         raise upstream_failure(error, "Sign-in cannot be checked right now; try again in a moment.") from None
     if user is None:
         raise Unauthorized("Your sign-in token is invalid or has expired; sign in again.")
+    set_user(user.id)  # log lines of this request carry the hashed user id
     return user
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
@@ -62,12 +65,31 @@ MIGRATION_LOCK_ID = 7_346_921_088  # any constant; all workers take the same adv
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the latest revision (one process at a time on PostgreSQL)."""
+    """Bring the schema to the latest revision, one process at a time (workers start together)."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        async with _file_lock(Path(f"{database}.migrate.lock")):
+            await _migrate_now(engine)
+        return
+    await _migrate_now(engine)
+
+
+async def _migrate_now(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            # Workers starting together would otherwise race to create the same tables.
             await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         await connection.run_sync(_upgrade)
+
+
+@contextlib.asynccontextmanager
+async def _file_lock(path: Path) -> AsyncIterator[None]:
+    """An exclusive lock on `path` across processes (SQLite has no advisory locks of its own)."""
+    with path.open("a") as handle:
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _upgrade(connection: Connection) -> None:
