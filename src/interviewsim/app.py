@@ -113,7 +113,7 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
         app.state.verifier = verifier or build_verifier(settings)
         if settings.resolved_auth_mode == "local" and verifier is None:
             log.info("auth: local token (loopback only)")
-        app.state.engines = engines or build_engines(settings, key_state=app.state.shared.key_state)
+        app.state.engines = engines or build_engines(settings, key_state=app.state.shared.key_state, metrics=metrics)
         watch_operations(app, metrics)
         try:
             yield

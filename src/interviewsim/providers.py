@@ -16,6 +16,8 @@ from interviewsim.llm.base import ChatModel, Interviewer
 from interviewsim.llm.builtin.bank import default_bank
 from interviewsim.llm.builtin.interviewer import BuiltinInterviewer
 from interviewsim.llm.interviewer import LLMInterviewer
+from interviewsim.observability.instrumented import MeasuredEvaluator, MeasuredInterviewer, MeasuredVoice
+from interviewsim.observability.metrics import Metrics
 from interviewsim.tts.base import Voice
 from interviewsim.tts.builtin import BuiltinVoice
 from interviewsim.tts.keyring import KeyStateStore
@@ -109,8 +111,13 @@ def _voice(name: str, settings: Settings, closers: list[Closer], key_state: KeyS
     return voice
 
 
-def build_engines(settings: Settings, *, key_state: KeyStateStore | None = None) -> Engines:
-    """The chains named by INTERVIEWER, EVALUATOR and VOICE; no network is touched here."""
+def build_engines(
+    settings: Settings, *, key_state: KeyStateStore | None = None, metrics: Metrics | None = None
+) -> Engines:
+    """The chains named by INTERVIEWER, EVALUATOR and VOICE; no network is touched here.
+
+    With `metrics`, every member is timed on its own, so latency and errors show per provider.
+    """
     closers: list[Closer] = []
 
     def model(name: str) -> ChatModel:
@@ -126,6 +133,10 @@ def build_engines(settings: Settings, *, key_state: KeyStateStore | None = None)
         BuiltinEvaluator() if name == "builtin" else LLMEvaluator(model(name)) for name in settings.evaluator_chain
     ]
     voices = [_voice(name, settings, closers, key_state) for name in settings.voice_chain]
+    if metrics is not None:
+        interviewers = [MeasuredInterviewer(member, metrics) for member in interviewers]
+        evaluators = [MeasuredEvaluator(member, metrics) for member in evaluators]
+        voices = [MeasuredVoice(member, metrics) for member in voices]
     return Engines(
         interviewer=interviewers[0] if len(interviewers) == 1 else FallbackInterviewer(interviewers),
         evaluator=evaluators[0] if len(evaluators) == 1 else FallbackEvaluator(evaluators),

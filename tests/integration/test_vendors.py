@@ -257,6 +257,10 @@ def test_fallback_to_gemini_when_claude_is_overloaded(stack: Stack) -> None:
     assert reply.status_code == 200 and reply.json()["provider"] == "gemini"
     messages = api.get(f"/api/sessions/{started['session_id']}").json()["messages"]
     assert [m["provider"] for m in messages if m["role"] == "assistant"] == ["gemini", "gemini"]
+    metrics = httpx.get(f"{stack.base_url}/metrics").text
+    assert 'provider_errors_total{operation="respond",outcome="retryable",provider="anthropic"} 2.0' in metrics
+    assert 'provider_request_duration_seconds_count{operation="respond",outcome="ok",provider="gemini"} 2.0' in metrics
+    assert 'key_ring_keys{provider="elevenlabs",state="healthy"} 3.0' in metrics
 
 
 def test_gemini_daily_quota_is_not_retried(stack: Stack) -> None:
