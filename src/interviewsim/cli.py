@@ -79,9 +79,11 @@ def serve(
 def _register_feature_commands() -> None:
     """Commands that live with their features (their heavy imports stay inside them)."""
     from interviewsim.practice.commands import practice, report
+    from interviewsim.quality.commands import simulate
 
     cli.command()(practice)
     cli.command()(report)
+    cli.command()(simulate)
 
 
 def main() -> None:

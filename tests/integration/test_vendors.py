@@ -159,8 +159,10 @@ def test_full_interview_on_every_vendor(stack: Stack) -> None:
         assert fragment in system["text"]
     assert ANTHROPIC_KEY in (first.headers.get("authorization", "") + first.headers.get("x-api-key", ""))
     assert all(r.json["system"] == first.json["system"] for r in stack.anthropic.requests)  # cacheable
-    stored = json.dumps(api.get(f"/api/sessions/{session_id}").json())
-    assert "interviewer_note" not in stored  # the hidden note is never stored
+    detail = api.get(f"/api/sessions/{session_id}").json()
+    assert "interviewer_note" not in json.dumps(detail)  # the hidden note is never stored
+    turns_used = [m["usage"]["input_tokens"] for m in detail["messages"] if m["role"] == "assistant"]
+    assert all(turns_used) and detail["tokens"]["input_tokens"] == sum(turns_used)
 
     grading = stack.gemini.requests[-1]
     assert grading.path == f"/v1/models/{stack.settings.gemini_model}:generateContent"

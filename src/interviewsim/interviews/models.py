@@ -60,6 +60,7 @@ class Message(Base):
     kind: Mapped[str | None] = mapped_column(String(30), default=None)
     question_id: Mapped[str | None] = mapped_column(String(80), default=None)
     provider: Mapped[str | None] = mapped_column(String(40), default=None)
+    usage: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)  # vendor token counts
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     session: Mapped[InterviewSession] = relationship(back_populates="messages", lazy="raise")

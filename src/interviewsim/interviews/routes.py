@@ -207,6 +207,7 @@ async def session_detail(session_id: str, user: CurrentUser, service: Service) -
         ended_by=session.ended_by,
         messages=[_message(m) for m in messages],
         evaluation=evaluation,
+        tokens=_token_totals(messages),
     )
 
 
@@ -226,6 +227,14 @@ def _summary(session: InterviewSession) -> SessionSummaryOut:
     )
 
 
+def _token_totals(messages: list[Message]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for message in messages:
+        for kind, count in (message.usage or {}).items():
+            totals[kind] = totals.get(kind, 0) + int(count)
+    return totals
+
+
 def _message(message: Message) -> MessageOut:
     return MessageOut(
         role=message.role,
@@ -233,5 +242,6 @@ def _message(message: Message) -> MessageOut:
         voice_text=message.voice_text,
         kind=message.kind,
         provider=message.provider,
+        usage=message.usage,
         created_at=message.created_at,
     )

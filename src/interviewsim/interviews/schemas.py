@@ -116,6 +116,7 @@ class MessageOut(BaseModel):
     voice_text: str | None
     kind: str | None
     provider: str | None
+    usage: dict[str, int] | None = None
     created_at: datetime
 
 
@@ -151,6 +152,7 @@ class SessionDetailOut(SessionSummaryOut):
     ended_by: str | None
     messages: list[MessageOut]
     evaluation: dict[str, Any] | None
+    tokens: dict[str, int] = Field(description="Interviewer token usage summed over the interview, by kind")
 
 
 class EvaluationOut(BaseModel):

@@ -243,6 +243,7 @@ class InterviewService:
             kind=reply.kind,
             question_id=reply.question_id,
             provider=reply.provider,
+            usage=dict(reply.usage) or None,
         )
         flow.apply_reply(session, reply, directive)
 
