@@ -148,3 +148,21 @@ def test_injection_gains_nothing_and_is_noted(alice: Api) -> None:
     assert all(injected[k] < 50 for k in ("technical_score", "confidence_score", "behavior_score"))
     notes = (injected["weaknesses"] + injected["overall_impression"]).lower()
     assert any(word in notes for word in ("instruct", "manipulat", "gaming")), notes
+
+
+def test_questions_are_tailored_to_the_job_description(alice: Api) -> None:
+    from interviewsim.llm.builtin.bank import default_bank
+    from tests.support.candidates import asked_question
+
+    job = "We are hiring a backend engineer to own our Redis caching layer and Docker-based CI/CD pipeline."
+    session_id, reply = begin(alice, interview_type="Technical", job_description=job, seed=4)
+    asked = []
+    for n in range(3):
+        question = asked_question(reply["text_response"])
+        assert question is not None
+        asked.append(question)
+        reply = alice.say(session_id, strong_answer(reply["text_response"], n))
+    wanted = {"redis", "caching", "docker", "ci/cd"}
+    assert all(wanted & set(q.skills) for q in asked[:2]), [q.skills for q in asked]
+    untailored = [q for q in default_bank().questions if q.domain == "software" and q.type == "Technical"]
+    assert sum(bool(wanted & set(q.skills)) for q in untailored) < len(untailored) / 3  # not true by chance
