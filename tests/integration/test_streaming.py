@@ -14,7 +14,7 @@ import pytest
 from interviewsim.app import create_app
 from interviewsim.config import Settings
 from tests.conftest import Api
-from tests.fakes.anthropic import FakeAnthropic, Reply, serve
+from tests.fakes.anthropic import FakeAnthropic, Reply, StreamError, serve
 from tests.integration.test_vendors import interviewer_reply
 from tests.support.servers import thread_server
 
@@ -136,3 +136,23 @@ def test_a_disconnect_mid_stream_leaves_the_session_consistent(slow_claude: tupl
     stored = api.client.get(f"/api/sessions/{session_id}").json()["messages"]
     assert [m["role"] for m in stored] == ["assistant", "user", "assistant"]
     never.set()
+
+
+def test_a_provider_error_mid_stream_is_an_error_event_and_the_answer_stays(
+    slow_claude: tuple[FakeAnthropic, Api],
+) -> None:
+    fake, api = slow_claude
+    session_id = api.start()["session_id"]
+    fake.queue(StreamError(error_type="overloaded_error", after=2))
+    answer = "Fine, thank you — excited to start."
+    events = stream(api, session_id, answer)
+    names = [name for name, _ in events]
+    assert names[:2] == ["delta", "delta"] and names[-1] == "error"
+    error = events[-1][1]
+    assert error["status"] in (502, 503) and "saved" in error["error"]
+    stored = api.client.get(f"/api/sessions/{session_id}").json()["messages"]
+    assert [(m["role"], m["text"]) for m in stored[1:]] == [("user", answer)]
+    retried = stream(api, session_id, answer)  # the client re-sends: the turn completes once
+    assert retried[-1][0] == "done"
+    roles = [m["role"] for m in api.client.get(f"/api/sessions/{session_id}").json()["messages"]]
+    assert roles == ["assistant", "user", "assistant"]
