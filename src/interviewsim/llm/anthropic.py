@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
-import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
 
 import httpx2
 from anthropic import (
@@ -24,12 +21,18 @@ from anthropic.types import ContentBlock, Message, MessageParam, TextBlock, Text
 from typing_extensions import override
 
 from interviewsim.llm.base import ChatChunk, ChatMessage, ChatResult
+from interviewsim.llm.common import (
+    before_deadline,
+    provider_errors,
+    redact,
+    retry_after,
+    retryable_status,
+    schema_instruction,
+)
 from interviewsim.llm.errors import ProviderError
 
 # Newest Sonnet in the installed SDK's model list and absent from its DEPRECATED_MODELS.
 DEFAULT_MODEL = "claude-sonnet-5-5"
-
-T = TypeVar("T")
 
 # Anthropic error types, for errors that arrive inside a 200 stream and so carry no HTTP status.
 _ERROR_TYPE_STATUS = {
@@ -126,7 +129,7 @@ class AnthropicChatModel:
         )
         deadline = asyncio.get_running_loop().time() + self.timeout_seconds
         with self._errors():
-            return self._result(await _before(deadline, request))
+            return self._result(await before_deadline(deadline, request))
 
     async def stream(
         self, system: str, messages: Sequence[ChatMessage], *, max_tokens: int = 1024
@@ -139,10 +142,10 @@ class AnthropicChatModel:
         with self._errors():
             async with contextlib.AsyncExitStack() as stack:
                 # Entering the manager sends the request and runs the SDK's retries: it is under the deadline too.
-                events = await _before(deadline, stack.enter_async_context(manager))
-                while (delta := await _before(deadline, anext(events.text_stream, None))) is not None:
+                events = await before_deadline(deadline, stack.enter_async_context(manager))
+                while (delta := await before_deadline(deadline, anext(events.text_stream, None))) is not None:
                     yield ChatChunk(delta=delta)
-                reply = await _before(deadline, events.get_final_message())
+                reply = await before_deadline(deadline, events.get_final_message())
         yield ChatChunk(result=self._result(reply))
 
     async def aclose(self) -> None:
@@ -157,22 +160,11 @@ class AnthropicChatModel:
             text=text_of(reply.content), provider=self.name, model=reply.model, usage=usage_of(reply.usage)
         )
 
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
         """Turn SDK failures and the call deadline into `ProviderError`."""
-        try:
-            yield
-        except TimeoutError:
-            message = f"no complete reply within {self.timeout_seconds:g}s"
-            raise ProviderError(self.name, message, retryable=True) from None
-        except AnthropicError as exc:
-            raise provider_error(exc, self.name, self._api_key) from None
-
-
-async def _before(deadline: float, awaitable: Awaitable[T]) -> T:
-    """Await `awaitable`, raising TimeoutError at the loop-time `deadline`."""
-    async with asyncio.timeout_at(deadline):
-        return await awaitable
+        return provider_errors(
+            self.name, self.timeout_seconds, AnthropicError, lambda exc: provider_error(exc, self.name, self._api_key)
+        )
 
 
 def system_blocks(system: str) -> list[TextBlockParam]:
@@ -189,13 +181,6 @@ def message_params(messages: Iterable[ChatMessage]) -> list[MessageParam]:
         else:
             params.append({"role": "assistant", "content": message.content})
     return params
-
-
-def schema_instruction(schema: dict[str, Any]) -> str:
-    """The system-prompt addition that stands in for a native JSON-schema mode."""
-    return "\n\nAnswer with only a JSON object matching this JSON schema: no prose and no code fences.\n" + json.dumps(
-        schema, indent=2
-    )
 
 
 def text_of(content: Iterable[ContentBlock]) -> str:
@@ -226,27 +211,8 @@ def provider_error(exc: AnthropicError, provider: str, secret: str = "") -> Prov
         return ProviderError(provider, redact(f"{type(exc).__name__}: {exc}", secret), retryable=False)
     in_stream = exc.status_code < 400  # an `event: error` frame inside a 200 stream
     status = _ERROR_TYPE_STATUS.get(exc.type or "") if in_stream else exc.status_code
-    retryable = status is None or status in (408, 409, 429) or status >= 500
+    retryable = status is None or retryable_status(status)
     detail = redact(exc.api_message or exc.message, secret)
     where = " mid-stream" if in_stream else ""
     message = f"{exc.type or type(exc).__name__}{where} (HTTP {status}): {detail}"
     return ProviderError(provider, message, retryable=retryable, status=status, retry_after=retry_after(exc.response))
-
-
-def retry_after(response: httpx2.Response) -> float | None:
-    """The server's requested wait in seconds (`retry-after-ms`, `retry-after` seconds or HTTP date)."""
-    headers = response.headers
-    with contextlib.suppress(ValueError):
-        return float(headers.get("retry-after-ms", "")) / 1000
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    with contextlib.suppress(ValueError):
-        return float(value)
-    when = email.utils.parsedate_tz(value)
-    return None if when is None else max(0.0, email.utils.mktime_tz(when) - time.time())
-
-
-def redact(text: str, secret: str) -> str:
-    """`text` with the API key blanked out, should a server echo it."""
-    return text.replace(secret, "[redacted]") if secret else text

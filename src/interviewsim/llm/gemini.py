@@ -16,6 +16,7 @@ from google.genai import errors as genai_errors
 from google.genai import types
 
 from interviewsim.llm.base import ChatChunk, ChatMessage, ChatResult
+from interviewsim.llm.common import redact
 from interviewsim.llm.errors import ProviderError
 
 PROVIDER = "gemini"
@@ -25,6 +26,7 @@ DEFAULT_API_VERSION = "v1"
 RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
 NOT_RETRYABLE = frozenset({400, 401, 403, 404})
 RETRY_AFTER_CAP = 30.0  # seconds: a hint for callers, never a reason to stall an interview turn
+KEY_MASK = "***"  # what stands in for the API key in error messages
 BLOCKING_FINISH_REASONS = frozenset(
     {"SAFETY", "RECITATION", "LANGUAGE", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "MODEL_ARMOR"}
 )
@@ -157,7 +159,7 @@ class GeminiChatModel:
         except (httpx.TimeoutException, TimeoutError):
             raise ProviderError(PROVIDER, f"no answer within {self._timeout_seconds:g}s", retryable=True) from None
         except (httpx.TransportError, OSError) as exc:
-            message = redact(f"connection error: {type(exc).__name__}: {exc}", self._api_key)
+            message = redact(f"connection error: {type(exc).__name__}: {exc}", self._api_key, KEY_MASK)
             raise ProviderError(PROVIDER, message, retryable=True) from None
         except genai_errors.UnknownApiResponseError:
             raise ProviderError(PROVIDER, "unreadable response from Gemini", retryable=True) from None
@@ -217,7 +219,7 @@ def to_usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> dic
 def from_api_error(exc: genai_errors.APIError, api_key: str) -> ProviderError:
     """A ProviderError for an HTTP error answer, retryable unless retrying cannot help."""
     status = exc.code
-    message = redact(f"{status} {exc.status or 'error'}: {exc.message or 'no message'}", api_key)
+    message = redact(f"{status} {exc.status or 'error'}: {exc.message or 'no message'}", api_key, KEY_MASK)
     retryable = status not in NOT_RETRYABLE and (status in RETRY_STATUSES or status >= 500)
     if status == 429 and spend_exhausted(exc):
         retryable = False
@@ -263,11 +265,6 @@ def error_blob(exc: genai_errors.APIError) -> str:
 def enum_value(value: Any) -> str:
     """An SDK enum (or unknown string) as its wire value."""
     return "" if value is None else str(getattr(value, "value", value))
-
-
-def redact(text: str, secret: str) -> str:
-    """Text with the API key masked, should a server or library ever echo it."""
-    return text.replace(secret, "***") if secret else text
 
 
 async def close_iterator(iterator: AsyncIterator[Any]) -> None:

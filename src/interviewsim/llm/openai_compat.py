@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
-import json
 import re
-import time
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
-from typing import Any, Literal, TypeVar
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any, Literal
 
 import httpx2
 from openai import (
@@ -29,9 +26,16 @@ from openai.types.chat import ChatCompletionMessageParam, completion_create_para
 from typing_extensions import override
 
 from interviewsim.llm.base import ChatChunk, ChatMessage, ChatResult
+from interviewsim.llm.common import (
+    before_deadline,
+    provider_errors,
+    redact,
+    retry_after,
+    retryable_status,
+    schema_instruction,
+)
 from interviewsim.llm.errors import ProviderError
 
-T = TypeVar("T")
 SchemaMode = Literal["json_schema", "json_object"]
 PLACEHOLDER_KEY = "not-needed"  # local servers ignore the key, but the SDK insists on one
 
@@ -136,7 +140,7 @@ class OpenAICompatChatModel:
             max_tokens=max_tokens,
             response_format=response_format,
         )
-        reply = await _before(deadline, request)
+        reply = await before_deadline(deadline, request)
         text = (reply.choices[0].message.content or "") if reply.choices else ""
         return ChatResult(text=text, provider=self.name, model=reply.model, usage=usage_of(reply.usage))
 
@@ -155,8 +159,8 @@ class OpenAICompatChatModel:
                 stream=True,
                 stream_options={"include_usage": True},
             )
-            async with await _before(deadline, request) as chunks:
-                while (chunk := await _before(deadline, anext(chunks, None))) is not None:
+            async with await before_deadline(deadline, request) as chunks:
+                while (chunk := await before_deadline(deadline, anext(chunks, None))) is not None:
                     model, usage = chunk.model or model, usage_of(chunk.usage) or usage
                     delta = chunk.choices[0].delta.content if chunk.choices else None
                     if delta:
@@ -170,22 +174,11 @@ class OpenAICompatChatModel:
         if client is not None:
             await client.close()
 
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
         """Turn SDK failures and the call deadline into `ProviderError`."""
-        try:
-            yield
-        except TimeoutError:
-            message = f"no complete reply within {self.timeout_seconds:g}s"
-            raise ProviderError(self.name, message, retryable=True) from None
-        except OpenAIError as exc:
-            raise provider_error(exc, self.name, self._api_key) from None
-
-
-async def _before(deadline: float, awaitable: Awaitable[T]) -> T:
-    """Await `awaitable`, raising TimeoutError at the loop-time `deadline`."""
-    async with asyncio.timeout_at(deadline):
-        return await awaitable
+        return provider_errors(
+            self.name, self.timeout_seconds, OpenAIError, lambda exc: provider_error(exc, self.name, self._api_key)
+        )
 
 
 def message_params(system: str, messages: Iterable[ChatMessage]) -> list[ChatCompletionMessageParam]:
@@ -205,13 +198,6 @@ def schema_format(json_schema: dict[str, Any]) -> completion_create_params.Respo
     return {"type": "json_schema", "json_schema": {"name": name, "schema": json_schema, "strict": False}}
 
 
-def schema_instruction(schema: dict[str, Any]) -> str:
-    """The system-prompt addition that carries the schema when only json_object mode is available."""
-    return "\n\nAnswer with only a JSON object matching this JSON schema: no prose and no code fences.\n" + json.dumps(
-        schema, indent=2
-    )
-
-
 def usage_of(usage: CompletionUsage | None) -> dict[str, int]:
     """Token usage under the same names as the other vendors."""
     if usage is None:
@@ -223,6 +209,7 @@ def usage_of(usage: CompletionUsage | None) -> dict[str, int]:
 
 def provider_error(exc: OpenAIError, provider: str, secret: str = "") -> ProviderError:
     """Map an SDK exception: rate limits, 5xx, timeouts and broken streams are retryable; spent quota is not."""
+    secret = "" if secret == PLACEHOLDER_KEY else secret  # the placeholder is no secret: leave it in messages
     if isinstance(exc, APITimeoutError):
         return ProviderError(provider, "request timed out", retryable=True)
     if isinstance(exc, APIConnectionError):
@@ -235,7 +222,7 @@ def provider_error(exc: OpenAIError, provider: str, secret: str = "") -> Provide
     if not isinstance(exc, APIStatusError):
         return ProviderError(provider, redact(f"{type(exc).__name__}: {exc}", secret), retryable=False)
     status, code = exc.status_code, exc.code
-    retryable = (status in (408, 409, 429) or status >= 500) and code != "insufficient_quota"
+    retryable = retryable_status(status) and code != "insufficient_quota"
     detail = redact(_error_message(exc), secret)
     message = f"{type(exc).__name__} (HTTP {status}{f', {code}' if code else ''}): {detail}"
     return ProviderError(provider, message, retryable=retryable, status=status, retry_after=retry_after(exc.response))
@@ -247,22 +234,3 @@ def _error_message(exc: APIStatusError) -> str:
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return str(body["message"])
     return exc.message
-
-
-def retry_after(response: httpx2.Response) -> float | None:
-    """The server's requested wait in seconds (`retry-after-ms`, `retry-after` seconds or HTTP date)."""
-    headers = response.headers
-    with contextlib.suppress(ValueError):
-        return float(headers.get("retry-after-ms", "")) / 1000
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    with contextlib.suppress(ValueError):
-        return float(value)
-    when = email.utils.parsedate_tz(value)
-    return None if when is None else max(0.0, email.utils.mktime_tz(when) - time.time())
-
-
-def redact(text: str, secret: str) -> str:
-    """`text` with the API key blanked out, should a server echo it."""
-    return text.replace(secret, "[redacted]") if secret and secret != PLACEHOLDER_KEY else text
