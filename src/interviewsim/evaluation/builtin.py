@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 
+from interviewsim import conduct
 from interviewsim.evaluation import features as fx
 from interviewsim.evaluation.schema import (
     AnsweredQuestion,
@@ -32,7 +33,9 @@ WEIGHTS: dict[str, dict[str, float]] = {
 COMPLETENESS = (0.0, 0.28, 0.7, 1.0)
 SHORT_WORDS = 25
 CONCRETE = 0.3  # specificity from which an answer counts as concrete
+CONCRETE_ENOUGH = 0.45  # specificity for full technical credit, e.g. a measured example and a named tool
 LONG_WORDS = 350
+FOCUSED = 0.85  # share of an answer's words on the question below which it counts as wandering
 QUOTE_CHARS = 200
 NEXT_DIFFICULTY = {"Beginner": "Intermediate", "Intermediate": "Advanced", "Advanced": "Advanced"}
 _BEHAVIORAL_QUESTION = re.compile(
@@ -56,6 +59,7 @@ class Answer:
     missed: tuple[str, ...]
     specificity: float
     relevance: float
+    focus: float  # share of the words spent on the question (tangents and repeats cost)
     star: float
     star_parts: int
     structure: float
@@ -220,19 +224,20 @@ def _question_kind(question: AnsweredQuestion, interview_type: str) -> str:
 
 def analyse(question: AnsweredQuestion, kind: str) -> Answer:
     """Measure one question's answers; injection attempts are cut before anything is measured."""
-    cleaned = [fx.strip_injection(a) for a in question.answers]
+    cleaned = [conduct.strip_injection(a) for a in question.answers]
     text = " ".join(c for c in cleaned if c.strip())
     return Answer(
         question=question,
         kind=kind,
         text=text,
         words=fx.word_count(text),
-        gibberish=fx.is_gibberish(text),
+        gibberish=conduct.is_gibberish(text),
         gave_up=fx.gives_up(text),
         coverage=fx.key_point_coverage(question.key_points, text) if question.key_points else None,
         missed=tuple(fx.missed_key_points(question.key_points, text)),
         specificity=fx.specificity(text),
         relevance=fx.relevance(question.question, text),
+        focus=fx.focus(text, fx.topic_stems(question.question, question.key_points)),
         star=fx.star_score(text),
         star_parts=sum(fx.star_components(text).values()),
         structure=fx.structure_score(text, behavioral=kind != "Technical"),
@@ -257,8 +262,8 @@ def conduct_of(messages: Iterable[str]) -> Conduct:
     """Rude messages and attempts to instruct the grader."""
     listed = list(messages)
     return Conduct(
-        rude=tuple(m for m in listed if fx.is_rude(m)),
-        injections=tuple(m for m in listed if fx.is_injection(m)),
+        rude=tuple(m for m in listed if conduct.is_rude(m)),
+        injections=tuple(m for m in listed if conduct.is_injection(m)),
     )
 
 
@@ -300,11 +305,16 @@ def technical_item(answer: Answer, brief: InterviewBrief) -> float:
     """0-1 technical credit for one answer."""
     if not answer.substantive:
         return 0.05 if answer.gave_up else 0.0
-    relevance = min(1.0, answer.relevance / 0.5)
+    specific = min(1.0, answer.specificity / CONCRETE_ENOUGH)
     if answer.coverage is not None:
-        raw = 0.6 * answer.coverage + 0.25 * answer.specificity + 0.15 * relevance
+        # Key points list all a complete answer could mention, so each further point adds less; and an answer
+        # that covers them is on the subject even when it uses none of the question's own words.
+        covered = 1 - (1 - answer.coverage) ** 2
+        relevance = min(1.0, max(answer.relevance, answer.coverage) / 0.5)
+        raw = 0.6 * covered + 0.25 * specific + 0.15 * relevance
     else:
-        raw = 0.45 * relevance + 0.4 * answer.specificity + 0.15 * _domain_hit(answer, brief)
+        relevance = min(1.0, answer.relevance / 0.5)
+        raw = 0.45 * relevance + 0.4 * specific + 0.15 * _domain_hit(answer, brief)
     depth = min(1.0, 0.4 + answer.words / 50)
     return raw * depth
 
@@ -316,7 +326,7 @@ def _domain_hit(answer: Answer, brief: InterviewBrief) -> float:
 
 
 def communication(facts: Facts) -> float:
-    """Healthy length, structure, few fillers, readable sentences."""
+    """Healthy length, structure, few fillers, readable sentences, and staying on the question."""
     return _mean([communication_item(a) for a in facts.attempted])
 
 
@@ -328,7 +338,9 @@ def communication_item(answer: Answer) -> float:
     fillers = min(1.0, 100.0 * answer.fillers / max(answer.words, 1) / 8)
     delivery = 0.25 * answer.structure + 0.2 * (1 - fillers) + 0.15 * answer.clarity
     # Good delivery counts for less in a one-liner or a monologue, so length also scales the rest.
-    return 0.4 * length + delivery * (0.5 + 0.5 * length)
+    value = 0.4 * length + delivery * (0.5 + 0.5 * length)
+    # Words spent on tangents or on repeating oneself are words the listener has to wade through.
+    return value * answer.focus**2
 
 
 def confidence(facts: Facts) -> float:
@@ -343,6 +355,8 @@ def confidence_item(answer: Answer) -> float:
         return 0.0
     value = 0.45 + 0.2 * fx.length_quality(answer.words)
     value += min(0.3, 0.1 * answer.assertive) - min(0.45, 0.12 * answer.hedges)
+    if answer.metric:
+        value += 0.1  # commits to a measured claim
     if fx.says_dont_know(answer.text):
         value -= 0.1
     if answer.gave_up:
@@ -367,12 +381,12 @@ def behavior(facts: Facts) -> float:
 
 
 def engagement_item(answer: Answer) -> float:
-    """0-1: a real, reasonably developed attempt."""
+    """0-1: a real, reasonably developed attempt that stays with the question asked."""
     if answer.gibberish:
         return 0.0
     if answer.gave_up:
         return 0.15
-    return 0.4 + 0.6 * fx.length_quality(answer.words)
+    return (0.4 + 0.6 * fx.length_quality(answer.words)) * (0.5 + 0.5 * answer.focus)
 
 
 def star_item(answer: Answer) -> float:
@@ -434,7 +448,8 @@ def strengths_of(facts: Facts) -> list[str]:
     owners = facts.count(lambda a: a.assertive > 0)
     terms = list(dict.fromkeys(t for a in facts.real for t in a.terms))
     concrete = facts.count(lambda a: a.specificity >= CONCRETE)
-    focused = real > 0 and 60 <= facts.average_words <= LONG_WORDS and _long_answers(facts) == 0
+    focused = real > 0 and SHORT_WORDS <= facts.average_words <= LONG_WORDS and _long_answers(facts) == 0
+    focused = focused and _wandering(facts) == 0
     found = _pick(
         [
             (total > 0 and covered >= 0.6 * total, f"Covered {covered} of {total} expected key points"),
@@ -472,6 +487,11 @@ def _long_answers(facts: Facts) -> int:
     return sum(1 for a in facts.answers for words in a.lengths if words > LONG_WORDS)
 
 
+def _wandering(facts: Facts) -> int:
+    """Substantive answers with a large share of words off the question (tangents, repeated sentences)."""
+    return facts.count(lambda a: a.focus < FOCUSED)
+
+
 def _hedges(facts: Facts) -> int:
     """Hedging phrases across intelligible answers."""
     return sum(a.hedges for a in facts.spoken)
@@ -490,6 +510,7 @@ def weaknesses_of(facts: Facts) -> list[str]:
     gave_up = sum(1 for a in facts.attempted if a.gave_up)
     gibberish = sum(1 for a in facts.attempted if a.gibberish)
     long, stories, off = _long_answers(facts), _stories_without_result(facts), _off_topic(facts)
+    wandering = _wandering(facts)
     rude, injected = len(facts.conduct.rude), len(facts.conduct.injections)
     found = _pick(
         [
@@ -504,6 +525,7 @@ def weaknesses_of(facts: Facts) -> list[str]:
             (facts.filler_rate >= 3, f"Frequent filler words ({facts.filler_rate:.1f} per 100 words)"),
             (short > 0, f"{short} of {real} answers were under {SHORT_WORDS} words, too brief to show depth"),
             (long > 0, f"{_plural(long, 'answer')} ran past {LONG_WORDS} words, which buries the main point"),
+            (wandering > 0, f"{wandering} of {real} answers spent many words on tangents or repeated themselves"),
             (stories > 0, f"{_plural(stories, 'behavioral answer')} lacked a clear situation-action-result shape"),
             (off > 0, f"{_plural(off, 'answer')} drifted away from the question asked"),
         ]
@@ -540,9 +562,10 @@ def recommendations_of(facts: Facts) -> list[str]:
             (facts.filler_rate >= 3, "Pause instead of saying 'um' or 'like'; record one answer and replay it"),
             (
                 facts.count(lambda a: a.words < SHORT_WORDS) > 0,
-                "Aim for 60-200 words per answer: the direct answer, one concrete example, then the outcome",
+                "Aim for 45-200 words per answer: the direct answer, one concrete example, then the outcome",
             ),
             (_long_answers(facts) > 0, "Lead with a one-sentence answer, then at most two supporting points"),
+            (_wandering(facts) > 0, "Skip tangents and repetition: answer first, then give one supporting example"),
             (_stories_without_result(facts) > 0, "Tell stories as STAR: situation, task, your action, the result"),
             (_off_topic(facts) > 0, "Restate the question in your first sentence to keep the answer anchored"),
         ]
@@ -638,9 +661,10 @@ def _technical_comment(facts: Facts) -> str:
 def _communication_comment(facts: Facts) -> str:
     """Why the communication score is what it is."""
     short = facts.count(lambda a: a.words < SHORT_WORDS)
+    on_point = round(100 * _mean([a.focus for a in facts.real])) if facts.real else 0
     return (
         f"answers averaged {facts.average_words} words with {facts.filler_rate:.1f} fillers per 100 words; "
-        f"{short} too short, {_long_answers(facts)} too long"
+        f"{short} too short, {_long_answers(facts)} too long; {on_point}% of the words on the question"
     )
 
 
@@ -732,13 +756,13 @@ def _quote(text: str, start: int, end: int) -> str:
 
 def _read(sentence: str, answer: Answer) -> tuple[str, int, bool] | None:
     """What a sentence shows: (comment, weight, is_strength), or None if nothing notable."""
-    if fx.is_injection(sentence):
+    if conduct.is_injection(sentence):
         return (
             "Addresses the grader instead of the question; ignored and noted as unprofessional.",
             100,
             False,
         )
-    if fx.is_rude(sentence):
+    if conduct.is_rude(sentence):
         return "Unprofessional language toward the interviewer.", 95, False
     if answer.gibberish:
         return "Unintelligible, so it could not be credited.", 80, False

@@ -1,9 +1,11 @@
-"""Pure measurements of interview answers; the built-in evaluator turns them into scores."""
+"""Pure measurements of interview answers; the built-in evaluator turns them into scores.
+
+Rudeness, gibberish and prompt injection are judged by `interviewsim.conduct`, shared with the interviewer.
+"""
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -63,7 +65,7 @@ _TOKEN = re.compile(r"[A-Za-z][\w+#]*")
 _NAMED = re.compile(r"[A-Z]{2,}\w*|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*")
 _TITLE = re.compile(r"[A-Z][a-z][\w+#]*")
 _EXAMPLE_CUES = re.compile(
-    r"\b(?:for example|for instance|e\.g\.|such as|in my (?:last|previous|current) (?:role|job|team|company)"
+    r"\b(?:for example|for instance|e\.g\.|such as|in my (?:last|previous|current) (?:role|job|team|company|project)"
     r"|at my (?:last|previous|current) (?:role|job|team|company)|in one project|on one project"
     r"|we had a|i once|last year)\b"
 )
@@ -94,56 +96,31 @@ _CONNECTIVES = re.compile(
     r"|for instance|however|on the other hand|trade-?offs?|the downside|in summary|overall|which means"
     r"|as a result|instead|whereas)\b"
 )
-_FILLERS = re.compile(r"\b(?:u+m+|u+h+|uhm+|erm+|er|hmm+|you know|basically|kind of|sort of|i mean|literally)\b")
+# "kind of" after a determiner names a kind ("this kind of question"); elsewhere it hedges ("kind of fixed it").
+_KIND_OF = r"(?<!\bthis )(?<!\bthat )(?<!\bwhat )(?<!\bthe )(?<!\ba )(?<!\bany )(?<!\bsame )(?<!\bone )(?:kind|sort) of"
+_FILLERS = re.compile(r"\b(?:u+m+|u+h+|uhm+|erm+|er|hmm+|you know|basically|" + _KIND_OF + r"|i mean|literally)\b")
 _FILLER_LIKE = re.compile(r"(?:^|[,.;!?]\s*)like\b|\blike\s*,|\b(?:and|was|were) like\b")
 _HEDGES = re.compile(
     r"\b(?:maybe|perhaps|possibly|probably|i guess|i suppose|not (?:really |totally |entirely |too )?sure"
-    r"|kind of|sort of|might be|could be|i don't really|hopefully|not certain|no idea|i'm not confident)\b"
+    r"|" + _KIND_OF + r"|might be|could be|i don't really|hopefully|not certain|no idea|i'm not confident)\b"
 )
 _ASSERTIVE = re.compile(
     r"\b(?:i (?:led|built|designed|implemented|decided|delivered|owned|drove|created|launched|shipped"
     r"|wrote|architected|reduced|improved|increased|migrated|automated|introduced|proposed|mentored"
     r"|organi[sz]ed|negotiated|resolved|fixed|optimi[sz]ed|set up|made sure|ensured|chose|recommend"
-    r"|added|found|ran|owned|handled|(?:would|will) (?:use|start|choose|make|add|measure|build|design))"
-    r"|i'd (?:use|start|choose|recommend|make|add|measure|build|design)|i'm confident"
+    r"|added|found|ran|owned|handled|applied|verified|measured|checked|focused|concentrated|cut|saved|rolled out"
+    r"|(?:would|will) (?:use|start|choose|make|add|measure|build|design|focus))"
+    r"|i'd (?:use|start|choose|recommend|make|add|measure|build|design|focus)|i'm confident"
     r"|definitely|certainly|clearly)\b"
 )
 _DONT_KNOW = re.compile(
     r"\b(?:i (?:really )?(?:don't|dont|do not) (?:really )?know|idk|no idea|no clue|i (?:can't|cannot|don't) "
     r"remember|i'm not familiar|i am not familiar|never heard of|i have no experience)\b"
 )
+# First-person past actions ("we measured", "I used"): the candidate's own work, not a tangent.
+_DID = re.compile(r"\b(?:i|we) (?:\w+ed|built|led|made|ran|wrote|set up|cut|kept|chose|took|found)\b")
 _GIVE_UP_WHOLE = re.compile(r"^\W*(?:pass|skip|next|no|nope|nothing|n/?a|dunno)\W*$")
-_RUDE = re.compile(
-    r"\b(?:fuck\w*|f\*+k\w*|motherf\w*|shit\w*|bullshit|bitch\w*|bastard\w*|asshole\w*|dickhead"
-    r"|piss off|screw you|shut up|go to hell|stfu|wtf"
-    r"|you(?:'re| are)? (?:so |such an? |an? )?(?:idiot|moron|stupid|dumb|useless|pathetic|clown)\w*"
-    r"|(?:stupid|dumb|idiotic|pointless|ridiculous) (?:question|interview|bot|ai|app|thing)s?"
-    r"|(?:this|that) (?:interview |question |app )?(?:is|was) (?:stupid|dumb|garbage|trash|a joke|crap)"
-    r"|(?:this|that|it|you)(?: interview| question| app)?(?:'s| is| are|'re) (?:a |such a |just a )?"
-    r"(?:complete |total )?"
-    r"waste of (?:my )?time"
-    r"|crap)\b"
-)
-_INJECTION = re.compile(
-    r"(?:\b(?:ignore|disregard|forget|override|bypass) (?:all |any |of |your |the |my |these |those "
-    r"|previous |prior |above |earlier |system )*(?:instructions?|prompts?|rubric|guidelines"
-    r"|(?:grading|scoring|evaluation|your) (?:rules|criteria))"
-    r"|\bgive me (?:a |an |the )?(?:100|perfect|full (?:marks|score|points)|max(?:imum)? (?:marks|score)"
-    r"|10/10|top (?:marks|score)|highest (?:marks|score)|a pass)"
-    r"|\bfull (?:marks|score)"
-    r"|\b100 ?(?:/|out of) ?100\b|\bscore of 100\b"
-    r"|\byou (?:must|should|have to|need to|will) (?:score|give|rate|grade|mark|pass|hire|select) me\b"
-    r"|\byou must (?:score|rate|grade|mark)\b"
-    r"|\b(?:rate|score|grade|mark) me (?:as |at |with )?(?:100|perfect|the highest|highly|top|10)"
-    r"|\bsystem prompt\s*:|\b(?:reveal|print|show|repeat|leak) (?:the |your )?system prompt"
-    r"|\byou are now (?:a|an|the|my)\b|\bas the (?:evaluator|grader),? you)",
-    re.IGNORECASE,
-)
-_TRAILING_JOINERS = re.compile(r"(?:[\s,;:\-–—]|\b(?:and|so|also|but|then|plus|please|oh|btw)\b)+$", re.I)
 _ALTERNATIVES = re.compile(r"\s+(?:or|/)\s+", re.IGNORECASE)
-_VOWEL = re.compile(r"[aeiouy]")
-_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
-_KEYBOARD_ROWS = ("asdfghjkl", "zxcvbnm", "qwertyuiop")
 
 
 def normalise(text: str) -> str:
@@ -331,72 +308,59 @@ def missed_key_points(key_points: Sequence[str], answer: str) -> list[str]:
     return [point for point in key_points if not key_point_covered(point, answer)]
 
 
+def _subject(question: str) -> frozenset[str]:
+    """The question's subject stems, without words that only frame it ("tell", "describe", "approach")."""
+    return content_stems(question) - {stem(w) for w in QUESTION_FRAMING}
+
+
 def relevance(question: str, answer: str) -> float:
     """0-1: share of the question's subject words that the answer uses."""
-    subject = content_stems(question) - {stem(w) for w in QUESTION_FRAMING}
+    subject = _subject(question)
     if not subject:
         return 0.5
     return len(subject & content_stems(answer)) / len(subject)
 
 
-def is_rude(text: str) -> bool:
-    """Whether the text contains profanity or insults."""
-    return bool(_RUDE.search(normalise(text)))
+def topic_stems(question: str, key_points: Sequence[str] = ()) -> frozenset[str]:
+    """What an answer to the question is about: its subject words and the words of its key points."""
+    return _subject(question) | content_stems(" ".join(key_points))
 
 
-def _suspicious_token(token: str) -> bool:
-    """Whether a token looks like keyboard mashing rather than a word."""
-    if token.isdigit() or token in TECH_TERMS:
-        return False
-    if len(token) > 25 or re.search(r"(.)\1{3,}", token):
-        return True
-    if not _VOWEL.search(token):
-        return len(token) >= 5
-    if _CONSONANT_RUN.search(token):
-        return True
-    return any(
-        row[i : i + 4] in token or row[::-1][i : i + 4] in token
-        for row in _KEYBOARD_ROWS[:2]
-        for i in range(len(row) - 3)
-    ) or any(row[i : i + 5] in token for row in _KEYBOARD_ROWS[2:] for i in range(len(row) - 4))
+def on_point(sentence: str, topic: frozenset[str]) -> bool:
+    """Whether a sentence serves the answer: the topic, a number, a name, an example, a story step or own work."""
+    return bool(
+        content_stems(sentence) & topic
+        or has_metric(sentence)
+        or named_terms(sentence)
+        or example_cue_count(sentence)
+        or any(star_components(sentence).values())
+        or assertive_count(sentence)
+        or _DID.search(normalise(sentence))
+    )
 
 
-def is_gibberish(text: str) -> bool:
-    """Whether non-empty text is unintelligible (mashing, symbols only, one word repeated)."""
-    if not text.strip():
-        return False
-    tokens = [t for t in words(text) if not t.isdigit()]
-    if not tokens:
-        return True
-    if len(tokens) >= 4 and Counter(tokens).most_common(1)[0][1] * 2 > len(tokens):
-        return True
-    suspicious = sum(_suspicious_token(t) for t in tokens) / len(tokens)
-    has_stopword = any(t in STOPWORDS for t in tokens)
-    return suspicious >= 0.5 or (len(tokens) >= 3 and not has_stopword and suspicious >= 0.3)
+def focus(text: str, topic: frozenset[str], lead_in: int = 10) -> float:
+    """0-1: share of the words spent on the question rather than on tangents or repeating a sentence.
 
-
-def is_injection(text: str) -> bool:
-    """Whether the text tries to instruct the evaluator or demand a score."""
-    return bool(_INJECTION.search(text.translate(_APOSTROPHES)))
-
-
-def strip_injection(text: str) -> str:
-    """The text with every injection attempt cut from where it starts to its sentence end."""
-    kept: list[str] = []
+    The first `lead_in` words off the point are free ("Good question, let me think.").
+    """
+    on = off = 0
+    seen: set[tuple[str, ...]] = set()
     for sentence in sentences(text):
-        match = _INJECTION.search(sentence.translate(_APOSTROPHES))
-        if match is None:
-            kept.append(sentence)
-            continue
-        head = _TRAILING_JOINERS.sub("", sentence[: match.start()]).strip()
-        if head:
-            kept.append(head)
-    return " ".join(kept)
+        tokens = tuple(words(sentence))
+        if tokens in seen or not on_point(sentence, topic):
+            off += len(tokens)
+        else:
+            on += len(tokens)
+        seen.add(tokens)
+    total = on + off
+    return 1.0 - max(0, off - lead_in) / total if total else 1.0
 
 
 def length_quality(count: int) -> float:
     """0-1: how healthy an answer length is; one-liners and rambling both lose."""
-    points = ((0, 0.0), (1, 0.1), (8, 0.2), (25, 0.7), (60, 1.0), (350, 1.0), (700, 0.5), (1500, 0.2))
+    # Full credit from 45 words: a concise answer with the point and one example is long enough.
+    points = ((0, 0.0), (1, 0.1), (8, 0.2), (25, 0.7), (45, 1.0), (350, 1.0), (700, 0.5), (1500, 0.2))
     if count >= points[-1][0]:
         return points[-1][1]
     for (x0, y0), (x1, y1) in pairwise(points):

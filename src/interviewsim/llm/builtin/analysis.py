@@ -1,12 +1,15 @@
-"""Dictionary-free heuristics that classify a candidate's message relative to the current question."""
+"""Dictionary-free heuristics that classify a candidate's message relative to the current question.
+
+Rudeness, gibberish and prompt injection are judged by `interviewsim.conduct`, shared with the evaluator.
+"""
 
 from __future__ import annotations
 
 import enum
 import re
-import unicodedata
-from collections import Counter
 
+from interviewsim.conduct import fold, is_gibberish, is_rude
+from interviewsim.conduct import is_injection as is_injection  # re-exported for the interviewer
 from interviewsim.llm.base import InterviewBrief
 from interviewsim.llm.builtin.bank import BEHAVIORAL, HR, Question, domain_id
 
@@ -32,21 +35,9 @@ SHORT_ANSWER_WORDS = 25
 _MIN_CONCISE_WORDS = 15
 _MIN_OFF_TOPIC_WORDS = 4
 _MAX_CONFUSED_REMAINDER = 4
-_GIBBERISH_SHARE = 0.5
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_VOWELS = frozenset("aeiouy")
-_CONSONANT_RUN = re.compile(r"[b-df-hj-np-tv-xz]{6,}")
-_TRIPLE_LETTER = re.compile(r"([a-z])\1\1")
-_RARE_BIGRAM = re.compile(
-    r"q[^uaeio]|jq|jx|jz|qj|qx|qz|vq|vx|vj|xj|xz|zx|zj|jv|wx|xw|fq|gq|kq|pq|wq|zq|cj|hj|jk|kj|"
-    r"v[bcdfghjkmpqwxz]|x[bdfgjkmnqrvwxz]"
-)
-_SHORT_NO_VOWEL_OK = _wordset(
-    "mr mrs ms dr st nd th vs hmm hm mm pls plz thx sql css npm cv pc tv db js ts ml nlp crm kpi cms "
-    "b2b b2c seo sem ppc html xml http www"
-)
 _ELONGATED_FILLER = re.compile(r"h*m+|u+[mh]+|e+r+m*|a+h+|o+h+|o+k+(?:a+y+)?|y+e+a*[hs]+|n+o+|l+o+l+|b+l+a+h+")
 _FILLERS = _wordset(
     "ok okay k kk yes yeah yep yup no nope nah sure fine hmm hm um umm uh uhh er erm ah oh mm right "
@@ -128,32 +119,6 @@ _DOMAIN_VOCAB: dict[str, str] = {
     cold qualify qualification commission target""",
 }
 
-_RUDE_ALWAYS = (
-    r"\b(?:fuck\w*|f\*+k\w*|f\*{3}|motherfuck\w*|shit\w*|sh\*t|bullshit|asshole\w*|arsehole\w*|"
-    r"bitch\w*|bastard\w*|cunt\w*|dickhead\w*|wanker\w*|twat\w*|dumbass\w*|jackass\w*|douche\w*|"
-    r"retard(?:ed|s)?|stfu|wtf|gtfo)\b",
-    r"\b(?:you|u)(?:'re| are| r|re)?\s+(?:so |such an? |a |an |really |totally |completely |just )*"
-    r"(?:useless|stupid|dumb|idiot\w*|moron\w*|pathetic|incompetent|worthless|trash|garbage|clown|"
-    r"loser|imbecile|annoying|a joke|terrible|awful|braindead|brain dead)\b",
-    r"\b(?:stupid|dumb|idiotic|moronic|pointless|ridiculous|useless|lame|crap|crappy|garbage|trash|"
-    r"worthless|bs)\s+(?:question|questions|interview|interviewer|bot|ai|app|system)\b",
-    r"\b(?:shut up|screw (?:you|this|off)|go to hell|piss off|bugger off|sod off|kiss my|i hate you|"
-    r"waste of my time|who (?:the hell |tf |the fuck )cares)\b|^\W*who cares\b",
-)
-# Judgements like "this is stupid" are hostile as a reply, but can be part of a story in a long answer.
-_RUDE_SHORT = (
-    r"\b(?:this|that|these|your questions?)\s*(?:is|'s|are|s)\s+(?:so |really |totally |just )?"
-    r"(?:stupid|dumb|idiotic|bullshit|garbage|trash|crap|ridiculous|pointless|a joke|a waste of time)\b",
-)
-_RUDE = re.compile("|".join(f"(?:{p})" for p in _RUDE_ALWAYS))
-_RUDE_IN_SHORT = re.compile("|".join(f"(?:{p})" for p in _RUDE_SHORT))
-_RUDE_SHORT_WORDS = 30
-# Self-deprecating phrasing such as "sorry, maybe a dumb question" is not aimed at the interviewer.
-_SELF_DEPRECATING = re.compile(
-    r"\b(?:sorry|maybe|might be|may be|probably|possibly|if this is)\b[^.!?]{0,20}"
-    r"\b(?:stupid|dumb|silly)\s+question\b"
-)
-
 _CONFUSED = re.compile(
     r"\b(?:i\s+)?(?:really\s+)?(?:do\s*n[o']?t|dont|didn'?t|did not)\s+(?:really\s+)?"
     r"(?:know|understand|follow|catch|see what|get (?:it|that|this|the question|what|you))\b"
@@ -170,25 +135,6 @@ _CONFUSED = re.compile(
     r"|\bcome again\b|\bpardon\b|\bhuh\b"
 )
 
-_INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}?\b(?:instructions?|prompts?|rules|"
-    r"guidelines|directions|everything (?:above|before)|previous messages)\b"
-    r"|\bsystem prompt\b|\b(?:enter|enable|activate|switch to|you are (?:now )?in) developer mode\b"
-    r"|\bjailbreak\w*\b|\bnew instructions\b"
-    r"|\b(?:reveal|show|print|repeat|tell|give|share|send|list|read|what is|what are|what's|whats)\b"
-    r".{0,30}?\b(?:system prompt|your (?:instructions|prompt|rules|guidelines)|rubric|scoring "
-    r"(?:criteria|guide|rules|scheme)|grading (?:criteria|rubric|scheme)|marking scheme|answer key|"
-    r"key points|model answer|expected answer|ideal answer|correct answer|right answer|the answer|"
-    r"the solution|perfect answer|best answer)\b"
-    r"|\b(?:give|rate|score|grade|mark|award|assign)\b.{0,25}?\b(?:100|10 ?/ ?10|ten out of ten|"
-    r"full marks|perfect score|a perfect|top marks|top score|highest score|maximum score|max score|"
-    r"an a\+?|a high score|high marks)\b"
-    r"|\b(?:mark|set|make|consider|treat)\s+(?:me|my answers?|this)\s+(?:as\s+)?(?:selected|passed|"
-    r"hired|correct|perfect|excellent)\b"
-    r"|\b(?:you are|you're|youre) now\b|\bpretend (?:you are|you're|to be)\b"
-    r"|\bact as (?:an? )?(?:different|unrestricted|evil|jailbroken|new)\b|\bfrom now on,? (?:you|ignore)\b"
-)
-
 _CONCRETE = re.compile(
     r"\d|[(){}\[\]=<>_]|\w\.\w"
     r"|\b(?:for example|for instance|e\.g|such as|specifically|in particular|in my (?:last|previous|"
@@ -201,41 +147,67 @@ _CONCRETE = re.compile(
 )
 _CAPITALISED_MID_SENTENCE = re.compile(r"(?<=[a-z,;:] )[A-Z][A-Za-z]+")
 _ACRONYM = re.compile(r"\b(?!OK\b)[A-Z][A-Z0-9]{1,}\b")
-_SUFFIXES = (
-    "ational", "ations", "ation", "ments", "ment", "ness", "ings", "ing", "ities", "ity",
-    "ies", "ied", "ers", "er", "ed", "es", "ly", "s", "y", "e",
-)  # fmt: skip
+# Derivational endings, stripped only from stems with two or more syllables (Porter's measure > 1), so
+# "manager" and "management" meet "manage" while "counter" stays apart from "count" and "number" from "numb".
+_DERIVATIONS = ("ational", "ation", "ness", "ment", "ity", "er")
 
 
-def _fold(text: str) -> str:
-    """Lowercase `text` and strip accents (é -> e), keeping other scripts as they are."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().replace("’", "'")
+def _measure(stem: str) -> int:
+    """Vowel-consonant sequences in a stem: 0 for "tr", 1 for "count", 2 for "manag" (y after a consonant: vowel)."""
+    kinds = ""
+    for char in stem:
+        vowel = char in "aeiou" or (char == "y" and kinds[-1:] == "c")
+        kinds += "v" if vowel else "c"
+    return kinds.count("vc")
 
 
 def _stem(word: str) -> str:
-    """A crude suffix-stripping stem, good enough for vocabulary overlap."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
+    """A light, deterministic stem: plural, -ed/-ing, -ly and a few derivational endings, then a final e or y.
+
+    Both sides of every comparison go through it, so a stem only has to be consistent, not a real word:
+    "caches", "caching" and "cached" all become "cach".
+    """
+    word = word.replace("'", "")
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith(("sses", "shes", "ches", "xes", "zzes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        word = word[:-1]
+    if word.endswith("ied") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif not word.endswith("eed"):
+        for suffix in ("ing", "ed"):
+            base = word[: -len(suffix)]
+            if word.endswith(suffix) and len(base) >= 2 and re.search(r"[aeiouy]", base):
+                # Undo a doubled consonant ("running", "shipped"), but keep "ll", "ss" and "zz".
+                word = base[:-1] if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "aeioulsz" else base
+                break
+    if word.endswith("ly") and len(word) > 5:
+        word = word[:-2]
+    for suffix in _DERIVATIONS:
+        if word.endswith(suffix) and _measure(word[: -len(suffix)]) > 1:
+            word = word[: -len(suffix)] + ("ate" if "ation" in suffix else "")
+            break
+    if len(word) > 2 and word[-1] in "ey":
+        word = word[:-1]
     return word
 
 
 def _content_stems(text: str) -> set[str]:
     """Stems of the non-stopword words of `text`."""
-    words = (w for w in _WORD.findall(_fold(text)) if len(w) > 2 and w not in _STOPWORDS)
-    return {_stem(w.replace("'", "")) for w in words}
+    words = (w for w in _WORD.findall(fold(text)) if len(w) > 2 and w not in _STOPWORDS)
+    return {_stem(w) for w in words}
 
 
 def _overlap(message: set[str], reference: set[str]) -> int:
-    """How many message stems match a reference stem exactly or by a shared five-letter prefix."""
-    prefixes = {stem[:5] for stem in reference if len(stem) >= 5}
-    return sum(1 for stem in message if stem in reference or (len(stem) >= 5 and stem[:5] in prefixes))
+    """How many of the message's stems are also reference stems (whole stems, never shared prefixes)."""
+    return len(message & reference)
 
 
 def _vocab_stems(words: str) -> frozenset[str]:
     """Stems of a whitespace-separated vocabulary."""
-    return frozenset(_stem(_fold(word)) for word in words.split())
+    return frozenset(_stem(fold(word)) for word in words.split())
 
 
 _REASONING_STEMS = _vocab_stems(_REASONING_VOCAB)
@@ -259,64 +231,9 @@ def _reference_stems(question: Question, brief: InterviewBrief) -> set[str]:
     return stems
 
 
-def _is_latin(word: str) -> bool:
-    """Whether the folded word is plain a-z, the only script these letter statistics know."""
-    return word.isascii() and word.isalpha()
-
-
-def _suspicious_word(token: str) -> bool | None:
-    """True if a token looks like keyboard mashing, False if plausible, None if it cannot be judged."""
-    word = _fold(token).replace("'", "")
-    if not _is_latin(word) or (len(token) >= 2 and token.isupper()):
-        return None
-    vowels = sum(1 for ch in word if ch in _VOWELS)
-    if len(word) <= 3:
-        return vowels == 0 and word not in _SHORT_NO_VOWEL_OK and len(word) > 1
-    ratio = vowels / len(word)
-    return bool(
-        ratio < 0.2
-        or ratio >= 0.9
-        or _TRIPLE_LETTER.search(word)
-        or _CONSONANT_RUN.search(word)
-        or _RARE_BIGRAM.search(word)
-    )
-
-
-def _mostly_repeated(message: str) -> bool:
-    """Four or more words where a single word makes up more than half, like "test test test test"."""
-    tokens = [_fold(t) for t in _TOKEN.findall(message)]
-    return len(tokens) >= 4 and Counter(tokens).most_common(1)[0][1] * 2 > len(tokens)
-
-
-def looks_like_gibberish(message: str) -> bool:
-    """Whether most judged letters of `message` are in implausible words, or it is only symbols/emoji."""
-    if not _TOKEN.search(message):
-        return any(not ch.isspace() and unicodedata.category(ch)[0] in "SC" for ch in message)
-    if _mostly_repeated(message):
-        return True
-    judged = suspicious = 0
-    for token in _WORD.findall(message):
-        verdict = _suspicious_word(token)
-        if verdict is None:
-            continue
-        judged += len(token)
-        suspicious += len(token) if verdict else 0
-    return judged > 0 and suspicious / judged >= _GIBBERISH_SHARE
-
-
-def is_rude(message: str) -> bool:
-    """Whether the message contains profanity or hostility aimed at the interviewer or the question."""
-    text = _fold(message)
-    if _SELF_DEPRECATING.search(text):
-        return False
-    if _RUDE.search(text):
-        return True
-    return len(_TOKEN.findall(text)) < _RUDE_SHORT_WORDS and bool(_RUDE_IN_SHORT.search(text))
-
-
 def is_confused(message: str) -> bool:
     """Whether the message mainly asks for clarification or says the candidate does not know."""
-    text = _fold(message).strip()
+    text = fold(message).strip()
     if re.fullmatch(r"[?\s]+|(?:what|sorry|eh|hm+)\s*\?+", text):
         return True
     if not _CONFUSED.search(text):
@@ -327,28 +244,23 @@ def is_confused(message: str) -> bool:
     return len(_content_stems(remainder)) <= _MAX_CONFUSED_REMAINDER
 
 
-def is_injection(message: str) -> bool:
-    """Whether the message tries to extract answers, the rubric or the prompt, or to change scoring."""
-    return bool(_INJECTION.search(_fold(message)))
-
-
 def _is_filler(message: str) -> bool:
     """A few filler words only, such as "ok", "um yeah" or "hmmm"."""
-    tokens = [_fold(t) for t in _TOKEN.findall(message)]
+    tokens = [fold(t) for t in _TOKEN.findall(message)]
     return 0 < len(tokens) <= 3 and all(t in _FILLERS or _ELONGATED_FILLER.fullmatch(t) for t in tokens)
 
 
 def _is_concrete(message: str) -> bool:
     """Whether the message has specifics: numbers, examples, a past story, names or technical terms."""
-    if _CONCRETE.search(_fold(message)):
+    if _CONCRETE.search(fold(message)):
         return True
     return bool(_CAPITALISED_MID_SENTENCE.search(message) or _ACRONYM.search(message))
 
 
 def _mostly_latin(message: str) -> bool:
     """Whether most words are in Latin script, the only one the vocabularies cover."""
-    words = [_fold(w) for w in _WORD.findall(message)]
-    return sum(1 for w in words if _is_latin(w.replace("'", ""))) * 2 >= len(words)
+    words = [fold(w).replace("'", "") for w in _WORD.findall(message)]
+    return sum(1 for w in words if w.isascii() and w.isalpha()) * 2 >= len(words)
 
 
 def _is_off_topic(message: str, question: Question | None, brief: InterviewBrief) -> bool:
@@ -388,7 +300,7 @@ def classify(message: str, question: Question | None, brief: InterviewBrief) -> 
         return AnswerKind.CONFUSED
     if _is_filler(message):
         return AnswerKind.EMPTY
-    if looks_like_gibberish(message):
+    if is_gibberish(message):
         return AnswerKind.GIBBERISH
     if len(_TOKEN.findall(message)) <= 1:
         return AnswerKind.EMPTY
