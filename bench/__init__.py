@@ -1,0 +1,1 @@
+"""Benchmark harness for interviewsim: `python -m bench.run` (speed is measured here, never in unit tests)."""

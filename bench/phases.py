@@ -1,0 +1,239 @@
+"""The benchmark's phases; each returns a JSON-ready dict (or one saying why it could not run)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress, TaskID
+
+from bench import candidates
+from bench.client import Api, Recorder, client_session, floor, probe
+from bench.config import BenchConfig
+from bench.loop import LagMonitor
+from bench.procfs import CpuMeter, memory_mb
+from bench.services import FakeVendors, ServerProcess
+from bench.stats import summarize_ms
+
+STREAM_PATH = "/api/chat/stream"
+RSS_WARMUP_SESSIONS = 200
+VENDORS = ("anthropic", "gemini", "eleven")
+
+
+def server_settings(config: BenchConfig, database: str) -> dict[str, str]:
+    """DATABASE_URL for the variant (SQLite needs none: a file in the fresh DATA_DIR)."""
+    return {"DATABASE_URL": config.database_url} if database == "postgres" else {}
+
+
+def _routes(recorder: Recorder) -> dict[str, Any]:
+    """Per-route latency summary and errors."""
+    names = sorted(set(recorder.added) | set(recorder.errors))
+    return {
+        name: {"added_ms": summarize_ms(recorder.added[name]), "errors": dict(recorder.errors[name])} for name in names
+    }
+
+
+def _errors_by_status(recorder: Recorder) -> dict[str, int]:
+    """Errors of every route, added up by status."""
+    totals: dict[str, int] = {}
+    for counter in recorder.errors.values():
+        for status, count in counter.items():
+            totals[status] = totals.get(status, 0) + count
+    return totals
+
+
+def _grown(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]], kind: str) -> dict[str, int]:
+    """How much each vendor's counter of `kind` grew."""
+    return {name: after[kind].get(name, 0) - before[kind].get(name, 0) for name in VENDORS}
+
+
+class Driver:
+    """Runs groups of simulated candidates with a progress bar."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def task(self, description: str, total: int) -> tuple[TaskID, Callable[[], None]]:
+        """A progress task and the callback that advances it."""
+        task = self.progress.add_task(description, total=total)
+        return task, lambda: self.progress.advance(task)
+
+    async def drive(
+        self,
+        base_url: str,
+        recorder: Recorder,
+        concurrency: int,
+        work: Callable[[Api, int], Awaitable[None]],
+        ramp: float = 0.0,
+    ) -> float:
+        """Run `work(api, worker)` per worker on one shared client, starts spread over `ramp` s; return wall time."""
+
+        async def staggered(api: Api, worker: int) -> None:
+            await asyncio.sleep(ramp * worker / concurrency)
+            await work(api, worker)
+
+        async with client_session() as http:
+            api = Api(http, base_url, recorder)
+            started = time.perf_counter()
+            await asyncio.gather(*(staggered(api, worker) for worker in range(concurrency)))
+            return time.perf_counter() - started
+
+
+async def vendor_phase(
+    config: BenchConfig, fakes: FakeVendors, server: ServerProcess, driver: Driver
+) -> dict[str, Any]:
+    """Whole interviews through every route, the vendors faked at a fixed latency."""
+    plan = candidates.VendorPlan(config.turns, config.latency, fakes.audio_bytes)
+    interviews = config.concurrency * config.rounds
+    per_interview = 2 * config.turns + 3
+    warmup = Recorder()  # one unmeasured interview: the server's vendor clients connect and its code warms up
+    await driver.drive(server.base_url, warmup, 1, lambda api, _: candidates.vendor_interview(api, plan, 0))
+    async with client_session() as http:
+        floor_samples = await floor(http, fakes.urls["control"] + "/null", config.floor_requests)
+    task, tick = driver.task("interviews on fake vendors", interviews * per_interview)
+    recorder = Recorder(on_request=tick)
+    calls_before = fakes.stats()
+    meter = CpuMeter({"server": server.pid, "fakes": fakes.pid, "client": os.getpid()})
+    lag = LagMonitor()
+    ramp = config.ramp if config.ramp is not None else config.latency.anthropic
+
+    async def candidate(api: Api, worker: int) -> None:
+        for round_number in range(config.rounds):
+            await candidates.vendor_interview(api, plan, worker + round_number * config.concurrency)
+
+    probes: list[float] = []
+
+    async def run() -> float:
+        lag.start()
+        async with client_session() as http:
+            prober = asyncio.create_task(probe(http, server.base_url + "/healthz", probes))
+            try:
+                return await driver.drive(server.base_url, recorder, config.concurrency, candidate, ramp)
+            finally:
+                prober.cancel()
+                await asyncio.gather(prober, return_exceptions=True)
+                await lag.stop()
+
+    wall = await run()
+    cpu, server_cpu = meter.read(), meter.seconds("server")
+    requests = sum(len(samples) for samples in recorder.added.values()) + recorder.error_total()
+    completed = len(recorder.added["results"])  # interviews that got to the end
+    driver.progress.update(task, completed=interviews * per_interview)
+    calls_after = fakes.stats()
+    actual = _grown(calls_before, calls_after, "requests")
+    connections = _grown(calls_before, calls_after, "connections")
+    expected = plan.expected_calls(interviews)
+    # With nothing added by the server, the last candidate starts at its ramp offset and ends its rounds' latency later.
+    ideal_wall = ramp * (config.concurrency - 1) / config.concurrency + config.rounds * plan.ideal_seconds
+    ideal = interviews * plan.interviewer_turns / ideal_wall
+    return {
+        "interviews": interviews,
+        "routes": _routes(recorder),
+        "tts_first_byte_added_ms": summarize_ms(recorder.first["tts"]),
+        "errors_total": recorder.error_total() + warmup.error_total(),
+        "errors_by_status": _errors_by_status(recorder),
+        "warmup_errors": _errors_by_status(warmup),
+        "turns": recorder.turns,
+        "turns_expected": interviews * plan.interviewer_turns,
+        "wall_s": round(wall, 3),
+        "ideal_wall_s": round(ideal_wall, 3),
+        "ramp_s": ramp,
+        "turns_per_s": round(recorder.turns / wall, 2),
+        "ideal_turns_per_s": round(ideal, 2),
+        "throughput_ratio": round(recorder.turns / wall / ideal, 4),
+        "vendor_calls": {"expected": expected, "actual": actual, "match": expected == actual},
+        "vendor_connections_opened": connections,
+        "server_memory": memory_mb(server.pid),
+        "cpu_pct": cpu,
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(requests, 1), 3),
+        "server_cpu_ms_per_interview": round(1000 * server_cpu / max(completed, 1), 3),
+        "interviews_completed": completed,
+        "client": {"floor_ms": summarize_ms(floor_samples), "loop_lag_ms": summarize_ms(lag.lags)},
+        "server_probe_ms": summarize_ms(probes),
+    }
+
+
+async def stream_phase(config: BenchConfig, server: ServerProcess, driver: Driver) -> dict[str, Any]:
+    """Time to the first SSE delta of /api/chat/stream beyond the fake's first token, if the route exists."""
+    paths = server.openapi().get("paths", {})
+    if STREAM_PATH not in paths or config.stream_concurrency == 0:
+        reason = f"{STREAM_PATH} is not in /openapi.json" if STREAM_PATH not in paths else "--stream-concurrency 0"
+        return {"available": False, "reason": reason, "first_delta_added_ms": None, "errors": {}}
+    count = config.stream_concurrency
+    _, tick = driver.task("streamed turns", count * (config.turns + 1))
+    recorder = Recorder(on_request=tick)
+    ramp = config.ramp if config.ramp is not None else config.latency.anthropic
+
+    async def candidate(api: Api, worker: int) -> None:
+        await candidates.stream_interview(api, config.turns, config.latency, worker)
+
+    await driver.drive(server.base_url, recorder, count, candidate, ramp)
+    return {
+        "available": True,
+        "reason": None,
+        "first_delta_added_ms": summarize_ms(recorder.added["chat/stream"]),
+        "errors": _errors_by_status(recorder),
+    }
+
+
+async def builtin_phase(config: BenchConfig, server: ServerProcess, driver: Driver) -> dict[str, Any]:
+    """Turn latency of the built-in interviewer and evaluator (no vendors, nothing subtracted)."""
+    per_interview = config.builtin_turns + 3
+    warmup = Recorder()
+    await driver.drive(server.base_url, warmup, 1, lambda api, _: candidates.builtin_interview(api, 2, 0))
+    _, tick = driver.task("built-in interviews", config.builtin_interviews * per_interview)
+    recorder = Recorder(on_request=tick)
+    numbers = iter(range(config.builtin_interviews))
+
+    async def candidate(api: Api, _: int) -> None:
+        for number in numbers:
+            await candidates.builtin_interview(api, config.builtin_turns, number)
+
+    await driver.drive(server.base_url, recorder, config.builtin_concurrency, candidate)
+    return {
+        "interviews": config.builtin_interviews,
+        "routes": _routes(recorder),
+        "turn_ms": summarize_ms(recorder.added["chat"]),
+        "errors_total": recorder.error_total() + warmup.error_total(),
+        "errors_by_status": _errors_by_status(recorder),
+        "warmup_errors": _errors_by_status(warmup),
+        "server_memory": memory_mb(server.pid),
+    }
+
+
+async def rss_phase(config: BenchConfig, server: ServerProcess, driver: Driver) -> dict[str, Any]:
+    """Server RSS before and after creating many sessions through the API (after a warm-up)."""
+    warmup = min(RSS_WARMUP_SESSIONS, config.sessions_for_rss)
+    _, tick = driver.task("sessions for RSS", warmup + config.sessions_for_rss)
+    recorder = Recorder(on_request=tick)
+    async with client_session() as http:
+        api = Api(http, server.base_url, recorder)
+        await candidates.start_sessions(api, warmup, config.rss_concurrency)
+        baseline, before = memory_mb(server.pid), len(recorder.added["start-session"])
+        started = time.perf_counter()
+        await candidates.start_sessions(api, config.sessions_for_rss, config.rss_concurrency)
+        seconds = time.perf_counter() - started
+    after = memory_mb(server.pid)
+    timed = recorder.added["start-session"][before:]
+    return {
+        "sessions": config.sessions_for_rss,
+        "warmup_sessions": warmup,
+        "created": len(timed),
+        "baseline_rss_mb": round(baseline["rss_mb"], 2),
+        "after_rss_mb": round(after["rss_mb"], 2),
+        "growth_mb": round(after["rss_mb"] - baseline["rss_mb"], 2),
+        "peak_rss_mb": round(after["peak_rss_mb"], 2),
+        "seconds": round(seconds, 2),
+        "sessions_per_s": round(config.sessions_for_rss / seconds, 1) if seconds else None,
+        "start_session_ms": summarize_ms(timed),
+        "errors_total": recorder.error_total(),
+    }
+
+
+def data_dir(workdir: Path, database: str, name: str) -> Path:
+    """A fresh DATA_DIR per server."""
+    return workdir / f"{database}-{name}"
