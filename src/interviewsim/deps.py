@@ -1,4 +1,8 @@
-"""Request-scoped dependencies: the database transaction and the services built on it."""
+"""Request-scoped dependencies: the database transaction and the services built on it.
+
+Dependencies are `async def` even when they do not await: FastAPI runs plain `def` ones in a
+worker thread, which costs more than the work itself on every request.
+"""
 
 from __future__ import annotations
 
@@ -19,13 +23,13 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engines(request: Request) -> Engines:
+async def get_engines(request: Request) -> Engines:
     """The process's interviewer, evaluator and voice."""
     engines: Engines = request.app.state.engines
     return engines

@@ -70,7 +70,7 @@ class TurnGuard:
         await self.shared.idempotency.release(user.id, key)
 
 
-def turn_guard(request: Request) -> TurnGuard:
+async def turn_guard(request: Request) -> TurnGuard:
     """The process's turn guard."""
     guard: TurnGuard = request.app.state.turn_guard
     return guard

@@ -36,7 +36,7 @@ from interviewsim.llm.base import Phase, ReplyDelta
 router = APIRouter(prefix="/api", tags=["interviews"], responses=ERROR_RESPONSES)
 
 
-def interview_service(db: DbSession, engines: EnginesDep, settings: SettingsDep) -> InterviewService:
+async def interview_service(db: DbSession, engines: EnginesDep, settings: SettingsDep) -> InterviewService:
     """The interview service bound to this request's transaction."""
     return InterviewService(InterviewRepository(db), engines, pass_mark=settings.pass_mark)
 
@@ -44,7 +44,9 @@ def interview_service(db: DbSession, engines: EnginesDep, settings: SettingsDep)
 Service = Annotated[InterviewService, Depends(interview_service)]
 
 
-def streaming_interview_service(db: StreamingDbSession, engines: EnginesDep, settings: SettingsDep) -> InterviewService:
+async def streaming_interview_service(
+    db: StreamingDbSession, engines: EnginesDep, settings: SettingsDep
+) -> InterviewService:
     """The interview service on a transaction that lives as long as the stream."""
     return InterviewService(InterviewRepository(db), engines, pass_mark=settings.pass_mark)
 

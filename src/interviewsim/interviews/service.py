@@ -102,8 +102,9 @@ class InterviewService:
             consecutive_rude=0,
             created_at=self.clock(),
         )
-        await self.repository.add_session(session)
+        # The greeting is asked for before anything is written: no transaction waits on the provider.
         reply = await self._guarded(self.engines.interviewer.respond(self._context(session, [], Directive.GREET)))
+        await self.repository.add_session(session)
         await self._record_reply(session, reply, Directive.GREET)
         return session.id, self._turn_result(session, reply)
 
@@ -139,9 +140,11 @@ class InterviewService:
         marker = request.user_message.strip()
         if marker in END_MARKERS:
             messages = await self.repository.messages(session.id)
+            await self.repository.commit()  # no transaction stays open while the provider works
             return self._pending(session, messages, Directive.CLOSE, ENDED_BY_MARKER[marker])
         messages = await self._record_answer(session, request.user_message)
-        # The answer is durable before any provider is called: an upstream fault never loses it.
+        # The answer is durable before any provider is called: an upstream fault never loses it,
+        # and no transaction (or pooled connection) is held while the provider works.
         await self.repository.commit()
         directive = self._directive_for(session)
         ended_by = None
@@ -273,6 +276,7 @@ class InterviewService:
     async def _evaluate(self, session: InterviewSession, messages: list[Message]) -> dict[str, Any]:
         """Grade the interview and store the result (computed once per interview)."""
         graded_input = evaluation_input(session, messages, self.engines.question_lookup)
+        await self.repository.commit()  # grading takes seconds: hold no transaction meanwhile
         try:
             evaluation: Evaluation = await self.engines.evaluator.evaluate(graded_input)
         except ProviderError as error:

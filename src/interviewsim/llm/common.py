@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
+import httpx
 import httpx2
 
 from interviewsim.llm.errors import ProviderError
@@ -67,3 +68,8 @@ def schema_instruction(schema: dict[str, Any]) -> str:
     return "\n\nAnswer with only a JSON object matching this JSON schema: no prose and no code fences.\n" + json.dumps(
         schema, indent=2
     )
+
+
+# Many interviews wait on a vendor at once: httpx's default pool (100 connections, 20 kept alive)
+# would queue requests and reopen TLS connections under load.
+VENDOR_POOL_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=256, keepalive_expiry=60)

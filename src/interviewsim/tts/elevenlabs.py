@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from interviewsim.llm.common import VENDOR_POOL_LIMITS
 from interviewsim.llm.errors import ProviderError
 from interviewsim.tts.base import VoiceStyle
 from interviewsim.tts.keyring import Key, KeyRing, KeyStateStore
@@ -173,7 +174,7 @@ class ElevenLabsVoice:
     def _http(self) -> httpx.AsyncClient:
         """The shared client, created on first use."""
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout))
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout), limits=VENDOR_POOL_LIMITS)
         return self._client
 
 
