@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import httpx
 import httpx2
+from httpx_aiohttp import AiohttpTransport
 
 from interviewsim.llm.errors import ProviderError
 
@@ -73,3 +74,12 @@ def schema_instruction(schema: dict[str, Any]) -> str:
 # Many interviews wait on a vendor at once: httpx's default pool (100 connections, 20 kept alive)
 # would queue requests and reopen TLS connections under load.
 VENDOR_POOL_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=256, keepalive_expiry=60)
+
+
+def vendor_http_client(timeout: httpx.Timeout | float) -> httpx.AsyncClient:
+    """An httpx client on aiohttp's connection pool.
+
+    httpcore's own pool scans every connection on each request, which at a few hundred
+    concurrent vendor calls costs more CPU than the rest of the service (bench/RESULTS.md).
+    """
+    return httpx.AsyncClient(timeout=timeout, transport=AiohttpTransport(limits=VENDOR_POOL_LIMITS))

@@ -16,7 +16,7 @@ from google.genai import errors as genai_errors
 from google.genai import types
 
 from interviewsim.llm.base import ChatChunk, ChatMessage, ChatResult
-from interviewsim.llm.common import VENDOR_POOL_LIMITS, redact
+from interviewsim.llm.common import redact, vendor_http_client
 from interviewsim.llm.errors import ProviderError
 
 PROVIDER = "gemini"
@@ -127,7 +127,7 @@ class GeminiChatModel:
         if self._client is None:
             # Our own httpx client pins the transport: without it the SDK picks aiohttp when installed,
             # whose total timeout cuts long streams and whose timeouts the SDK never retries.
-            self._http = httpx.AsyncClient(timeout=self._timeout_seconds, limits=VENDOR_POOL_LIMITS)
+            self._http = vendor_http_client(self._timeout_seconds)
             self._client = genai.Client(vertexai=False, api_key=self._api_key, http_options=self._http_options())
         return self._client
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from interviewsim.llm.common import VENDOR_POOL_LIMITS
+from interviewsim.llm.common import vendor_http_client
 from interviewsim.llm.errors import ProviderError
 from interviewsim.tts.base import VoiceStyle
 from interviewsim.tts.keyring import Key, KeyRing, KeyStateStore
@@ -174,7 +174,7 @@ class ElevenLabsVoice:
     def _http(self) -> httpx.AsyncClient:
         """The shared client, created on first use."""
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout), limits=VENDOR_POOL_LIMITS)
+            self._client = vendor_http_client(httpx.Timeout(self._timeout))
         return self._client
 
 
