@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     firebase_clock_skew_seconds: int = Field(default=10, ge=0, le=60)
     firebase_check_revoked: bool = False
     firebase_auth_emulator_host: str | None = None
+    # The Firebase project's public web API key: the built-in page signs in with it (not a secret).
+    firebase_web_api_key: str | None = None
 
     interviewer: Annotated[list[str], NoDecode] = Field(default_factory=list)
     evaluator: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from interviewsim.app import create_app
 from interviewsim.config import Settings
 from interviewsim.web.routes import mount_web, web_root
+from tests.fakes.firebase import FakeFirebaseCerts
 from tests.support.servers import thread_server
 
 pytestmark = pytest.mark.timeout(180)
@@ -74,7 +75,7 @@ def browser() -> Iterator[Browser]:
 @contextlib.contextmanager
 def serve(data_dir: Path, *, stream_route: bool = True) -> Iterator[str]:
     """The real app with the page mounted, on a free loopback port (optionally as an older server)."""
-    settings = Settings(data_dir=data_dir, local_token=TOKEN)  # type: ignore[arg-type]
+    settings = Settings(data_dir=data_dir, local_token=TOKEN)
     app = create_app(settings)
     mount_web(app)
     with thread_server(app if stream_route else without_stream_route(app)) as base_url:
@@ -611,3 +612,316 @@ def test_an_interview_ended_elsewhere_shows_its_results_instead_of_an_error(tab:
     expect(page.locator("#scores-chart svg .bar")).to_have_count(5)
     assert any(status == 409 for _, path, status, _ in tab.calls if path.startswith("/api/chat"))
     tab.assert_clean()
+
+
+# --- Firebase sign-in -----------------------------------------------------------------------------------
+# The server runs in Firebase mode against FakeFirebaseCerts (real RS256 tokens it verifies); the page's
+# calls to Google's REST API are answered by page.route, so nothing leaves the machine.
+
+PROJECT = "demo-web"
+WEB_KEY = "web-key"
+EMAIL = "ada@example.com"
+PASSWORD = "correct horse battery staple"
+IDENTITY_TOOLKIT = "https://identitytoolkit.googleapis.com"
+SECURE_TOKEN = "https://securetoken.googleapis.com"
+
+
+@contextlib.contextmanager
+def serve_firebase(data_dir: Path, **overrides: Any) -> Iterator[tuple[str, FakeFirebaseCerts]]:
+    """The real app in Firebase mode, verifying tokens against a fake certificate server."""
+    with FakeFirebaseCerts().serve() as certs:
+        options: dict[str, Any] = {
+            "data_dir": data_dir,
+            "firebase_project_id": PROJECT,
+            "firebase_certs_url": certs.url,
+            "firebase_web_api_key": WEB_KEY,
+        }
+        settings = Settings(**(options | overrides))
+        app = create_app(settings)
+        mount_web(app)
+        with thread_server(app) as base_url:
+            yield base_url, certs
+
+
+@dataclass
+class FakeGoogleAuth:
+    """Identity Toolkit's signInWithPassword and Secure Token's refresh, answered inside the browser."""
+
+    certs: FakeFirebaseCerts
+    expires_in: str = "3600"  # what the page is told about each ID token's life
+    exp_delta: int = 3600  # the real life of the next signed-in token
+    refusal: str | None = None  # answer refreshes with this Google error code
+    sign_ins: list[dict[str, Any]] = field(default_factory=list)
+    refreshes: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def install(self, page: Page) -> None:
+        page.route(f"{IDENTITY_TOOLKIT}/**", self._sign_in)
+        page.route(f"{SECURE_TOKEN}/**", self._refresh)
+
+    def _reply(self, route: Route, status: int, body: dict[str, Any]) -> None:
+        # Google answers the browser with CORS headers; so does the fake.
+        route.fulfill(
+            status=status,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+            body=json.dumps(body),
+        )
+
+    def _error(self, route: Route, message: str) -> None:
+        self._reply(route, 400, {"error": {"code": 400, "message": message, "errors": [{"message": message}]}})
+
+    def _sign_in(self, route: Route) -> None:
+        request = route.request
+        url = urlsplit(request.url)
+        body = json.loads(request.post_data or "{}")
+        self.sign_ins.append({"path": url.path, "query": parse_qs(url.query), "body": body})
+        if request.method != "POST" or url.path != "/v1/accounts:signInWithPassword":
+            self.problems.append(f"unexpected {request.method} {request.url}")
+        if parse_qs(url.query).get("key") != [WEB_KEY]:
+            self._error(route, "API key not valid. Please pass a valid API key.")
+            return
+        if body.get("email") != EMAIL or body.get("password") != PASSWORD:
+            self._error(route, "INVALID_LOGIN_CREDENTIALS")
+            return
+        if body.get("returnSecureToken") is not True:
+            self.problems.append("returnSecureToken was not true")
+        token = self.certs.mint("uid-ada", project_id=PROJECT, email=EMAIL, exp_delta=self.exp_delta)
+        reply = {
+            "kind": "identitytoolkit#VerifyPasswordResponse",
+            "localId": "uid-ada",
+            "email": EMAIL,
+            "displayName": "",
+            "idToken": token,
+            "registered": True,
+            "refreshToken": "refresh-1",
+            "expiresIn": self.expires_in,
+        }
+        self._reply(route, 200, reply)
+
+    def _refresh(self, route: Route) -> None:
+        request = route.request
+        url = urlsplit(request.url)
+        form = parse_qs(request.post_data or "")
+        self.refreshes.append({"path": url.path, "query": parse_qs(url.query), "form": form})
+        if request.method != "POST" or url.path != "/v1/token":
+            self.problems.append(f"unexpected {request.method} {request.url}")
+        if "x-www-form-urlencoded" not in (request.headers.get("content-type") or ""):
+            self.problems.append(f"refresh sent as {request.headers.get('content-type')}")
+        if parse_qs(url.query).get("key") != [WEB_KEY]:
+            self._error(route, "API key not valid. Please pass a valid API key.")
+            return
+        if self.refusal:
+            self._error(route, self.refusal)
+            return
+        if form.get("grant_type") != ["refresh_token"] or not form.get("refresh_token"):
+            self._error(route, "INVALID_GRANT_TYPE")
+            return
+        token = self.certs.mint("uid-ada", project_id=PROJECT, email=EMAIL)
+        number = len(self.refreshes) + 1
+        reply = {
+            "access_token": token,
+            "expires_in": "3600",
+            "token_type": "Bearer",
+            "refresh_token": f"refresh-{number}",
+            "id_token": token,
+            "user_id": "uid-ada",
+            "project_id": "1234567890",
+        }
+        self._reply(route, 200, reply)
+
+
+def storage_of(page: Page) -> dict[str, str | None]:
+    return dict(
+        page.evaluate(
+            "() => ({local: localStorage.getItem('interviewsim.firebase.refresh'),"
+            " session: sessionStorage.getItem('interviewsim.firebase.refresh')})"
+        )
+    )
+
+
+def firebase_sign_in(page: Page, password: str = PASSWORD, *, keep: bool = False) -> None:
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Keep me signed in").set_checked(keep)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_firebase_email_and_password_sign_in_reaches_the_first_question(browser: Browser, tmp_path: Path) -> None:
+    with serve_firebase(tmp_path / "data") as (base_url, certs):
+        index = httpx.get(f"{base_url}/", timeout=30)
+        connect = next(part for part in index.headers["content-security-policy"].split("; ") if "connect" in part)
+        assert connect == f"connect-src 'self' {IDENTITY_TOOLKIT} {SECURE_TOKEN}"
+        to_google: list[str] = []
+        for tab in _open_tab(browser, base_url, 1000, 700):
+            page = tab.page
+            google = FakeGoogleAuth(certs)
+            google.install(page)
+            page.on("request", lambda r: to_google.append(r.url) if "googleapis.com" in r.url else None)
+            page.goto(base_url + "/")
+            expect(page.locator("#firebase-signin")).to_be_visible()
+            expect(page.locator("#local-signin")).to_be_hidden()
+            expect(page.get_by_label("Access token")).to_be_hidden()
+            shoot(page, "firebase-signin")
+
+            firebase_sign_in(page, "not the password")
+            expect(page.locator("#firebase-error")).to_have_text(
+                "That email and password do not match an account. Check them and try again."
+            )
+            expect(page.get_by_label("Password")).to_be_focused()
+            expect(page.locator("#view-setup")).to_be_hidden()
+
+            # The keyboard alone: email, Tab, password, Tab to the checkbox, Tab to the button, Enter.
+            page.get_by_label("Email").fill("")
+            page.get_by_label("Email").focus()
+            page.keyboard.type(EMAIL)
+            page.keyboard.press("Tab")
+            page.keyboard.press("Control+A")
+            page.keyboard.type(PASSWORD)
+            page.keyboard.press("Tab")
+            expect(page.get_by_label("Keep me signed in")).to_be_focused()
+            page.keyboard.press("Tab")
+            expect(page.locator("#firebase-submit")).to_be_focused()
+            page.keyboard.press("Enter")
+            expect(page.locator("#view-setup")).to_be_visible()
+            expect(page.get_by_label("Password")).to_have_value("")  # not kept in the form
+            assert storage_of(page) == {"local": None, "session": "refresh-1"}  # not "kept": this tab only
+            sign_in_call = google.sign_ins[-1]
+            assert sign_in_call["path"] == "/v1/accounts:signInWithPassword"
+            assert sign_in_call["query"] == {"key": [WEB_KEY]}
+            assert sign_in_call["body"] == {"email": EMAIL, "password": PASSWORD, "returnSecureToken": True}
+            assert len(google.sign_ins) == 2 and google.refreshes == []
+
+            fill_setup(page)
+            start(page)  # the server verified the Firebase ID token: the first question is on screen
+            assert tab.paths("POST", "/api/start-session")[0][2] == 200
+            assert answer(page, ANSWERS[0]).strip()
+
+            page.get_by_role("button", name="Sign out").click()
+            expect(page.locator("#view-signin")).to_be_visible()
+            expect(page.get_by_label("Email")).to_be_focused()
+            assert storage_of(page) == {"local": None, "session": None}
+            page.reload()
+            expect(page.locator("#firebase-signin")).to_be_visible()  # signed out stays signed out
+            # Every request meant for Google was answered by the fake; anything else offsite is aborted.
+            assert len(to_google) == len(google.sign_ins) + len(google.refreshes) == 2
+            assert google.problems == []
+            tab.assert_clean()
+
+
+def test_a_kept_firebase_sign_in_refreshes_before_expiry_and_survives_a_reload(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with serve_firebase(tmp_path / "data") as (base_url, certs):
+        for tab in _open_tab(browser, base_url, 1000, 700):
+            page = tab.page
+            page.clock.install()  # the page's clock only: the tokens keep real time on the server
+            google = FakeGoogleAuth(certs)
+            google.install(page)
+            page.goto(base_url + "/")
+            firebase_sign_in(page, keep=True)
+            expect(page.locator("#view-setup")).to_be_visible()
+            assert storage_of(page) == {"local": "refresh-1", "session": None}
+            assert google.refreshes == []
+
+            # 56 minutes on, the hour-long ID token is within the refresh margin: the next call refreshes first.
+            page.clock.fast_forward("56:00")
+            fill_setup(page)
+            start(page)
+            assert len(google.refreshes) == 1
+            refresh = google.refreshes[0]
+            assert refresh["path"] == "/v1/token" and refresh["query"] == {"key": [WEB_KEY]}
+            assert refresh["form"] == {"grant_type": ["refresh_token"], "refresh_token": ["refresh-1"]}
+            assert storage_of(page) == {"local": "refresh-2", "session": None}  # the rotated token is kept
+            assert [status for *_, status, _ in tab.paths("POST", "/api/start-session")] == [200]  # no 401 first
+
+            # "Keep me signed in": a reload is still signed in; the ID token is fetched again from the refresh token.
+            page.reload()
+            expect(page.locator("#view-setup")).to_be_visible()
+            expect(page.get_by_label("Keep me signed in")).to_be_checked()
+            page.get_by_role("navigation").get_by_role("button", name="History").click()
+            expect(page.locator("#history-list .history-entry")).to_have_count(1)
+            assert [r["form"]["refresh_token"] for r in google.refreshes] == [["refresh-1"], ["refresh-2"]]
+            assert len(google.sign_ins) == 1
+            assert google.problems == []
+            tab.assert_clean()
+
+
+def test_a_401_from_the_api_refreshes_the_firebase_token_once_and_a_refused_refresh_signs_out(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with serve_firebase(tmp_path / "data") as (base_url, certs):
+        for tab in _open_tab(browser, base_url, 1000, 700):
+            page = tab.page
+            page.clock.install()
+            # The ID token the page gets has already expired, though it is told it lasts an hour.
+            google = FakeGoogleAuth(certs, exp_delta=-120)
+            google.install(page)
+            page.goto(base_url + "/")
+            firebase_sign_in(page)
+            expect(page.locator("#view-setup")).to_be_visible()
+            # The server refused the stale token; the page refreshed it once and sent the request again.
+            assert [status for *_, status, _ in tab.paths("GET", "/api/sessions")] == [401, 200]
+            assert len(google.refreshes) == 1
+            assert storage_of(page)["session"] == "refresh-2"
+
+            # Later Google refuses the refresh token (revoked, disabled user…): the page asks to sign in again.
+            google.refusal = "TOKEN_EXPIRED"
+            page.clock.fast_forward("58:00")
+            fill_setup(page)
+            page.get_by_role("button", name="Start interview").click()
+            expect(page.locator("#view-signin")).to_be_visible()
+            expect(page.locator("#firebase-error")).to_contain_text("Sign in again")
+            expect(page.get_by_label("Email")).to_be_focused()
+            assert storage_of(page) == {"local": None, "session": None}
+            assert len(google.refreshes) == 2  # tried once, not in a loop
+            assert google.problems == []
+            tab.assert_clean()
+
+
+def test_firebase_mode_without_a_web_api_key_says_what_to_set(browser: Browser, tmp_path: Path) -> None:
+    with serve_firebase(tmp_path / "data", firebase_web_api_key=None) as (base_url, _certs):
+        config = httpx.get(f"{base_url}/web/config.json", timeout=30)
+        assert config.headers["cache-control"] == "no-store"
+        assert config.json() == {
+            "auth": "firebase",
+            "firebase_api_key": None,
+            "identity_toolkit_url": IDENTITY_TOOLKIT,
+            "secure_token_url": SECURE_TOKEN,
+        }
+        for tab in _open_tab(browser, base_url, 1000, 700):
+            page = tab.page
+            page.goto(base_url + "/")
+            expect(page.locator("#firebase-config-error")).to_contain_text("set FIREBASE_WEB_API_KEY")
+            expect(page.get_by_label("Email")).to_be_disabled()
+            expect(page.get_by_role("button", name="Sign in")).to_be_disabled()
+            tab.assert_clean()
+
+
+def test_the_page_config_follows_the_auth_mode(site: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    local = httpx.get(f"{site}/web/config.json", timeout=30).json()
+    assert local == {
+        "auth": "local",
+        "firebase_api_key": None,
+        "identity_toolkit_url": IDENTITY_TOOLKIT,
+        "secure_token_url": SECURE_TOKEN,
+    }
+    policy = httpx.get(f"{site}/", timeout=30).headers["content-security-policy"]
+    assert "connect-src 'self';" in policy and "googleapis" not in policy  # local mode talks to nobody else
+    assert "/web/config.json" not in httpx.get(f"{site}/openapi.json", timeout=30).json()["paths"]
+
+    # With the Auth emulator the page signs in against the emulator instead of Google.
+    emulator = "127.0.0.1:9099"
+    overrides = {"auth_mode": "firebase-emulator", "firebase_auth_emulator_host": emulator}
+    # create_app exports the emulator host for firebase-admin; monkeypatch takes it away again afterwards.
+    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", emulator)
+    with serve_firebase(tmp_path / "emulated", **overrides) as (base_url, _certs):
+        config = httpx.get(f"{base_url}/web/config.json", timeout=30).json()
+        assert config == {
+            "auth": "firebase-emulator",
+            "firebase_api_key": WEB_KEY,
+            "identity_toolkit_url": f"http://{emulator}/identitytoolkit.googleapis.com",
+            "secure_token_url": f"http://{emulator}/securetoken.googleapis.com",
+        }
+        policy = httpx.get(f"{base_url}/", timeout=30).headers["content-security-policy"]
+        assert f"connect-src 'self' http://{emulator};" in policy

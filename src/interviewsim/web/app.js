@@ -10,33 +10,185 @@ const MAX_TTS_CHARS = 2500;
 // Errors worth re-sending the same answer for: the server kept the answer and will not store it twice.
 const RETRYABLE = new Set([0, 429, 502, 503, 504]);
 
-// localStorage can throw (disabled storage, private modes); the page must still work without it.
-const store = {
-  get(key) {
-    try { return localStorage.getItem(key); } catch { return null; }
-  },
-  set(key, value) {
-    try {
-      if (value === null) localStorage.removeItem(key);
-      else localStorage.setItem(key, value);
-    } catch { /* not remembered, still usable */ }
-  },
-};
-const KEYS = { token: "interviewsim.token", muted: "interviewsim.muted" };
+// Web storage can throw (disabled storage, private modes); the page must still work without it.
+function storage(kind) {
+  return {
+    get(key) {
+      try { return window[kind].getItem(key); } catch { return null; }
+    },
+    set(key, value) {
+      try {
+        if (value === null) window[kind].removeItem(key);
+        else window[kind].setItem(key, value);
+      } catch { /* not remembered, still usable */ }
+    },
+  };
+}
+const store = storage("localStorage");
+const tabStore = storage("sessionStorage"); // forgotten when the tab closes
+const KEYS = { token: "interviewsim.token", muted: "interviewsim.muted", refresh: "interviewsim.firebase.refresh" };
 
 // ---------------------------------------------------------------------------------------------
 // Auth
-// FIREBASE HOOK: Firebase sign-in is not wired here. To add it, load the Firebase SDK (and add its
-// origins to the Content-Security-Policy in web/routes.py), then before this module runs set
-//   window.interviewsimAuth = { getToken: () => firebase.auth().currentUser.getIdToken() };
-// and show a sign-in button in #firebase-signin. Every request asks `auth.token()` for its bearer.
+// The server says how it checks tokens (GET /web/config.json): "local" wants the token `make run`
+// printed; "firebase" wants a Firebase ID token, which the page gets from Google's Identity Toolkit
+// REST API with email and password (no Firebase SDK). The ID token lives in memory only; the
+// refresh token is kept in localStorage ("Keep me signed in") or else in sessionStorage.
+// A page may still supply its own tokens: set window.interviewsimAuth = { getToken: async () => "…" }
+// before this module runs, and every request uses it.
+const config = {
+  auth: "local",
+  firebase_api_key: null,
+  identity_toolkit_url: "https://identitytoolkit.googleapis.com",
+  secure_token_url: "https://securetoken.googleapis.com",
+};
+const REFRESH_MARGIN_MS = 5 * 60_000; // a new ID token is fetched this long before the old one expires
+
+const usesFirebase = () => config.auth === "firebase" || config.auth === "firebase-emulator";
+
+const firebase = {
+  idToken: "",
+  expiresAt: 0, // ms since the epoch
+  refreshToken: "",
+  keep: false, // where the refresh token lives: localStorage when true, else sessionStorage
+  refreshing: null, // the refresh under way, shared by every request that needs it
+
+  load() {
+    const kept = store.get(KEYS.refresh);
+    this.keep = Boolean(kept);
+    this.refreshToken = kept || tabStore.get(KEYS.refresh) || "";
+  },
+
+  save(idToken, expiresIn, refreshToken) {
+    this.idToken = idToken;
+    this.expiresAt = Date.now() + (Number(expiresIn) || 3600) * 1000;
+    if (refreshToken) this.refreshToken = refreshToken;
+    (this.keep ? store : tabStore).set(KEYS.refresh, this.refreshToken);
+    (this.keep ? tabStore : store).set(KEYS.refresh, null);
+  },
+
+  clear() {
+    this.idToken = "";
+    this.expiresAt = 0;
+    this.refreshToken = "";
+    this.refreshing = null;
+    store.set(KEYS.refresh, null);
+    tabStore.set(KEYS.refresh, null);
+  },
+
+  async signIn(email, password, keep) {
+    const url = `${config.identity_toolkit_url}/v1/accounts:signInWithPassword?key=${encodeURIComponent(config.firebase_api_key)}`;
+    const data = await googleCall(url, {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email, password, returnSecureToken: true }),
+    });
+    if (typeof data.idToken !== "string" || !data.idToken) throw new ApiError("Firebase sent no token.", 502, "firebase");
+    this.keep = keep;
+    this.save(data.idToken, data.expiresIn, data.refreshToken);
+  },
+
+  // A valid ID token: the one in memory, or a fresh one when it is missing or about to expire.
+  async token() {
+    if (this.idToken && Date.now() < this.expiresAt - REFRESH_MARGIN_MS) return this.idToken;
+    if (!this.refreshToken) return this.idToken; // "" when signed out: the server answers 401
+    await this.refresh();
+    return this.idToken;
+  },
+
+  // Exchange the refresh token for a new ID token (once, however many requests wait for it).
+  // A refused refresh token signs the user out; a network failure keeps it for the next try.
+  refresh() {
+    if (!this.refreshToken) return Promise.resolve(false);
+    this.refreshing ??= this.exchange(this.refreshToken).finally(() => { this.refreshing = null; });
+    return this.refreshing;
+  },
+
+  async exchange(refreshToken) {
+    const url = `${config.secure_token_url}/v1/token?key=${encodeURIComponent(config.firebase_api_key)}`;
+    let data;
+    try {
+      data = await googleCall(url, {
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken }).toString(),
+      });
+    } catch (error) {
+      if (error.status === 0) throw error; // offline: keep the refresh token for the next try
+      data = {};
+    }
+    if (this.refreshToken !== refreshToken) return false; // signed out meanwhile
+    if (typeof data.id_token !== "string" || !data.id_token) {
+      this.clear(); // refused (expired, revoked, user disabled): sign in again
+      return false;
+    }
+    this.save(data.id_token, data.expires_in, data.refresh_token);
+    return true;
+  },
+};
+
+// POST to Google's auth REST API; its errors are {"error": {"code", "message"}}.
+async function googleCall(url, { headers, body }) {
+  let response;
+  try {
+    response = await fetch(url, { method: "POST", headers, body, credentials: "omit", referrerPolicy: "no-referrer" });
+  } catch {
+    throw new ApiError("Cannot reach Firebase to sign in. Check your connection, then try again.", 0, "network");
+  }
+  let data = {};
+  try { data = await response.json(); } catch { /* not JSON */ }
+  if (!response.ok) {
+    const code = String(data?.error?.message || `HTTP ${response.status}`);
+    throw new ApiError(firebaseMessage(code), response.status, code);
+  }
+  return data;
+}
+
+// Identity Toolkit error codes ("TOO_MANY_ATTEMPTS_TRY_LATER : Access to this account…") in words.
+function firebaseMessage(code) {
+  const name = code.split(" : ")[0].trim();
+  const messages = {
+    INVALID_LOGIN_CREDENTIALS: "That email and password do not match an account. Check them and try again.",
+    EMAIL_NOT_FOUND: "That email and password do not match an account. Check them and try again.",
+    INVALID_PASSWORD: "That email and password do not match an account. Check them and try again.",
+    INVALID_EMAIL: "Enter a valid email address.",
+    MISSING_PASSWORD: "Enter your password.",
+    USER_DISABLED: "This account has been disabled. Ask the administrator to enable it.",
+    USER_NOT_FOUND: "This account no longer exists. Sign in again.",
+    TOO_MANY_ATTEMPTS_TRY_LATER: "Too many attempts. Wait a few minutes, then try again.",
+    PASSWORD_LOGIN_DISABLED: "Email and password sign-in is not enabled for this Firebase project.",
+    OPERATION_NOT_ALLOWED: "Email and password sign-in is not enabled for this Firebase project.",
+    TOKEN_EXPIRED: "Your sign-in has expired. Sign in again.",
+    INVALID_REFRESH_TOKEN: "Your sign-in has expired. Sign in again.",
+  };
+  if (messages[name]) return messages[name];
+  if (/API key/i.test(name)) return "Firebase refused this server's web API key. Check FIREBASE_WEB_API_KEY.";
+  return `Sign-in failed (${name}). Try again.`;
+}
+
 const auth = {
   async token() {
     const hook = window.interviewsimAuth;
     if (hook && typeof hook.getToken === "function") return hook.getToken();
+    if (usesFirebase()) return firebase.token();
     return store.get(KEYS.token) || "";
   },
+  // After a 401: get a new Firebase ID token if there is a way to; true when the request is worth repeating.
+  async renew() {
+    if (window.interviewsimAuth || !usesFirebase()) return false;
+    return firebase.refresh();
+  },
+  signedIn() {
+    if (window.interviewsimAuth) return true;
+    return usesFirebase() ? Boolean(firebase.refreshToken) : Boolean(store.get(KEYS.token));
+  },
 };
+
+// What the server says about its auth; an older server without the route uses the local token.
+async function loadConfig() {
+  try {
+    const response = await fetch("/web/config.json", { cache: "no-store" });
+    if (response.ok) Object.assign(config, await response.json());
+  } catch { /* keep the local defaults */ }
+}
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -49,7 +201,14 @@ class ApiError extends Error {
   }
 }
 
-async function request(path, { method = "GET", body } = {}) {
+// A 401 is tried once more with a renewed Firebase token: the server rejected the request before doing anything.
+async function request(path, options = {}) {
+  const response = await send(path, options);
+  if (response.status !== 401 || !(await auth.renew())) return response;
+  return send(path, options);
+}
+
+async function send(path, { method = "GET", body } = {}) {
   const headers = { Authorization: `Bearer ${await auth.token()}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   try {
@@ -200,8 +359,14 @@ function showView(name, focusTarget) {
 
 function handleAuthError(error) {
   if (error.status !== 401) return false;
-  $("signin-error").textContent = "Your access token was not accepted. Sign in again.";
-  showView("signin", $("token"));
+  if (usesFirebase()) {
+    firebase.clear();
+    $("firebase-error").textContent = "Your sign-in has expired or was not accepted. Sign in again.";
+    showView("signin", $("email"));
+  } else {
+    $("signin-error").textContent = "Your access token was not accepted. Sign in again.";
+    showView("signin", $("token"));
+  }
   return true;
 }
 
@@ -231,11 +396,62 @@ async function signIn(event) {
   }
 }
 
+async function firebaseSignIn(event) {
+  event.preventDefault();
+  const email = $("email").value.trim();
+  const password = $("password").value;
+  const error = $("firebase-error");
+  const missing = !email ? $("email") : !password ? $("password") : null;
+  if (missing) {
+    error.textContent = missing === $("email") ? "Enter your email address." : "Enter your password.";
+    missing.focus();
+    return;
+  }
+  error.textContent = "";
+  $("firebase-submit").disabled = true;
+  try {
+    await firebase.signIn(email, password, $("keep-signed-in").checked);
+  } catch (e) {
+    error.textContent = e.message;
+    $("password").focus();
+    $("firebase-submit").disabled = false;
+    return;
+  }
+  try {
+    await api("/api/sessions?limit=1"); // the server accepts the Firebase token
+    $("password").value = "";
+    showView("setup");
+  } catch (e) {
+    error.textContent = e.status === 401
+      ? "Firebase signed you in, but this server did not accept the token. Is FIREBASE_PROJECT_ID this project?"
+      : e.message;
+    firebase.clear();
+    $("email").focus();
+  } finally {
+    $("firebase-submit").disabled = false;
+  }
+}
+
 function signOut() {
   store.set(KEYS.token, null);
+  firebase.clear();
   stopInterview();
   $("token").value = "";
-  showView("signin");
+  $("password").value = "";
+  showView("signin", usesFirebase() ? $("email") : undefined);
+}
+
+// Show the sign-in form this server's auth mode needs.
+function renderSignIn() {
+  const fb = usesFirebase();
+  $("local-signin").hidden = fb;
+  $("firebase-signin").hidden = !fb;
+  if (!fb) return;
+  const keyMissing = !config.firebase_api_key;
+  $("firebase-config-error").textContent = keyMissing
+    ? "This server signs in with Firebase, but it has no web API key: set FIREBASE_WEB_API_KEY on the server, then reload."
+    : "";
+  for (const control of $("firebase-form").elements) control.disabled = keyMissing;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -830,8 +1046,9 @@ function trendChart(sessions) {
 // ---------------------------------------------------------------------------------------------
 // Wiring
 
-function init() {
+async function init() {
   $("signin-form").addEventListener("submit", signIn);
+  $("firebase-form").addEventListener("submit", firebaseSignIn);
   $("sign-out").addEventListener("click", signOut);
   for (const button of document.querySelectorAll("[data-nav]")) {
     const view = button.dataset.nav;
@@ -850,9 +1067,16 @@ function init() {
   if (Recognition) $("mic-button").addEventListener("click", toggleListening);
   renderMute();
 
-  const token = store.get(KEYS.token);
-  if (token) $("token").value = token;
-  showView(token || window.interviewsimAuth ? "setup" : "signin");
+  await loadConfig();
+  renderSignIn();
+  if (usesFirebase()) {
+    firebase.load();
+    $("keep-signed-in").checked = firebase.keep;
+  } else {
+    const token = store.get(KEYS.token);
+    if (token) $("token").value = token;
+  }
+  showView(auth.signedIn() ? "setup" : "signin");
 }
 
 init();
