@@ -11,6 +11,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "bench" / "out"
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"  # shared turn locks and limits when a server runs several workers
 DATABASES = ("sqlite", "postgres")
 # Long enough that K turns never exhaust the plan (90 minutes plan 40 core questions), so every
 # answer costs exactly one interviewer call and the fakes' latency per request is known.
@@ -69,6 +70,9 @@ class BenchConfig:
     progress: bool = True
     strict: bool = False
     profile: bool = False
+    workers: int = 1  # `interviewsim serve --workers N`
+    redis_url: str = REDIS_URL
+    compare_workers: bool = False  # only the PostgreSQL vendor phase, on 1 and then 2 workers
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly view."""
@@ -102,6 +106,7 @@ PLAIN = (
     "sessions_for_rss",
     "voice_repeats",
     "server_log_level",
+    "workers",
 )
 
 
@@ -132,6 +137,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     p.add_argument("--profile", action="store_true", help="run each server under pyinstrument; reports in --out")
+    p.add_argument("--workers", type=int, help="server worker processes, `interviewsim serve --workers N` (1)")
+    p.add_argument("--redis-url", default=REDIS_URL, help="REDIS_URL of servers with more than one worker")
+    p.add_argument(
+        "--compare-workers",
+        action="store_true",
+        help="only the PostgreSQL vendor phase, with 1 and then 2 workers; target: 2 workers ≥ 1.8× one",
+    )
     return p
 
 
@@ -163,6 +175,8 @@ def from_args(argv: list[str] | None = None) -> BenchConfig:
         progress=not args.no_progress,
         strict=args.strict,
         profile=args.profile,
+        redis_url=args.redis_url,
+        compare_workers=args.compare_workers,
     )
     _validate(config)
     return config
@@ -179,5 +193,9 @@ def _validate(config: BenchConfig) -> None:
         raise SystemExit(f"--turns and --builtin-turns must be 1..{MAX_TURNS}")
     if min(config.concurrency, config.rounds, config.builtin_concurrency, config.rss_concurrency) < 1:
         raise SystemExit("--concurrency, --rounds and --builtin-concurrency must be at least 1")
+    if not 1 <= config.workers <= 64:
+        raise SystemExit("--workers must be 1..64")
+    if config.profile and (config.workers > 1 or config.compare_workers):
+        raise SystemExit("--profile runs one worker (pyinstrument sees only the process it starts)")
     if min(config.sessions_for_rss, config.builtin_interviews, config.voice_repeats, config.stream_concurrency) < 0:
         raise SystemExit("counts must not be negative")

@@ -15,7 +15,7 @@ from bench import candidates
 from bench.client import Api, Recorder, client_session, floor, probe
 from bench.config import BenchConfig
 from bench.loop import LagMonitor
-from bench.procfs import CpuMeter, memory_mb
+from bench.procfs import CpuMeter, tree_memory_mb
 from bench.services import FakeVendors, ServerProcess
 from bench.stats import summarize_ms
 
@@ -97,7 +97,7 @@ async def vendor_phase(
     task, tick = driver.task("interviews on fake vendors", interviews * per_interview)
     recorder = Recorder(on_request=tick)
     calls_before = fakes.stats()
-    meter = CpuMeter({"server": server.pid, "fakes": fakes.pid, "client": os.getpid()})
+    meter = CpuMeter({"server": server.pid, "fakes": fakes.pid, "client": os.getpid()}, trees=("server",))
     lag = LagMonitor()
     ramp = config.ramp if config.ramp is not None else config.latency.anthropic
 
@@ -147,7 +147,7 @@ async def vendor_phase(
         "throughput_ratio": round(recorder.turns / wall / ideal, 4),
         "vendor_calls": {"expected": expected, "actual": actual, "match": expected == actual},
         "vendor_connections_opened": connections,
-        "server_memory": memory_mb(server.pid),
+        "server_memory": tree_memory_mb(server.pid),
         "cpu_pct": cpu,
         "server_cpu_ms_per_request": round(1000 * server_cpu / max(requests, 1), 3),
         "server_cpu_ms_per_interview": round(1000 * server_cpu / max(completed, 1), 3),
@@ -201,7 +201,7 @@ async def builtin_phase(config: BenchConfig, server: ServerProcess, driver: Driv
         "errors_total": recorder.error_total() + warmup.error_total(),
         "errors_by_status": _errors_by_status(recorder),
         "warmup_errors": _errors_by_status(warmup),
-        "server_memory": memory_mb(server.pid),
+        "server_memory": tree_memory_mb(server.pid),
     }
 
 
@@ -213,11 +213,11 @@ async def rss_phase(config: BenchConfig, server: ServerProcess, driver: Driver) 
     async with client_session() as http:
         api = Api(http, server.base_url, recorder)
         await candidates.start_sessions(api, warmup, config.rss_concurrency)
-        baseline, before = memory_mb(server.pid), len(recorder.added["start-session"])
+        baseline, before = tree_memory_mb(server.pid), len(recorder.added["start-session"])
         started = time.perf_counter()
         await candidates.start_sessions(api, config.sessions_for_rss, config.rss_concurrency)
         seconds = time.perf_counter() - started
-    after = memory_mb(server.pid)
+    after = tree_memory_mb(server.pid)
     timed = recorder.added["start-session"][before:]
     return {
         "sessions": config.sessions_for_rss,

@@ -168,6 +168,21 @@ def context_lines(database: str, variant: dict[str, Any], results_nproc: int) ->
     return lines
 
 
+def print_workers_report(console: Console, results: dict[str, Any], checks: list[Check]) -> None:
+    """The tables of `--compare-workers`: each run's routes and context, then the targets."""
+    nproc = results["meta"]["machine"]["nproc"]
+    for workers, vendor in results["workers"].items():
+        label = f"postgres, {workers}w"
+        if "unavailable" in vendor:
+            console.print(escape(f"[{label}] vendor phase unavailable: {vendor['unavailable']}"))
+            continue
+        console.print(routes_table(f"[{label}] added latency beyond the fakes (ms)", vendor["routes"]))
+        skipped = {"unavailable": "not run by --compare-workers"}
+        for line in context_lines(label, {"vendor": vendor, "builtin": skipped, "rss": skipped}, nproc):
+            console.print(escape(line))
+    console.print(targets_table(checks))
+
+
 def print_report(console: Console, results: dict[str, Any], checks: list[Check]) -> None:
     """Every table of the run."""
     for database, variant in results["variants"].items():

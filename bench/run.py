@@ -21,11 +21,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from bench.config import REPO_ROOT, BenchConfig, from_args
 from bench.loop import run_fast
 from bench.phases import Driver, builtin_phase, data_dir, rss_phase, server_settings, stream_phase, vendor_phase
-from bench.report import print_report, write_json
+from bench.report import print_report, print_workers_report, write_json
 from bench.services import FakeVendors, ServerProcess, Unavailable, log_errors
-from bench.targets import as_json, evaluate
+from bench.targets import as_json, evaluate, workers_checks
 from bench.voice import voice_phase
 
+COMPARED_WORKERS = (1, 2)
 BUILTIN_ENGINES = {"INTERVIEWER": "builtin", "EVALUATOR": "builtin", "VOICE": "builtin"}
 # Every candidate is the one local-token user, so the per-user limits are lifted (the limiter still runs).
 # A one-second window keeps the limiter's memory of hits small, so it does not distort the RSS phase.
@@ -107,12 +108,16 @@ def run_variant(
         {**fakes.server_env(), **settings},
         config.server_log_level,
         profile_path(config, database, "vendor"),
+        workers=config.workers,
+        redis_url=config.redis_url,
     )
     builtin_server = ServerProcess(
         data_dir(workdir, database, "builtin"),
         {**BUILTIN_ENGINES, **settings},
         config.server_log_level,
         profile_path(config, database, "builtin"),
+        workers=config.workers,
+        redis_url=config.redis_url,
     )
     vendor_phases: dict[str, Phase] = {
         "vendor": lambda server: vendor_phase(config, fakes, server, driver),
@@ -126,6 +131,37 @@ def run_variant(
         **with_server(console, f"[{database}] fake vendors", vendor_server, vendor_phases, config.out_dir),
         **with_server(console, f"[{database}] built-in engines", builtin_server, builtin_phases, config.out_dir),
     }
+
+
+def compare_workers(config: BenchConfig, workdir: Path, progress: Progress, console: Console) -> dict[str, Any]:
+    """`--compare-workers`: the PostgreSQL vendor phase on one worker, then on two; the results without targets."""
+    started = datetime.now().astimezone()
+    load_at_start = _loadavg()
+    driver = Driver(progress)
+    settings = {**UNLIMITED, **server_settings(config, "postgres")}
+    runs: dict[str, dict[str, Any]] = {}
+    fakes = FakeVendors(config.latency, workdir).start()
+    try:
+        for workers in COMPARED_WORKERS:
+            server = ServerProcess(
+                data_dir(workdir, "postgres", f"vendor-{workers}w"),
+                {**fakes.server_env(), **settings},
+                config.server_log_level,
+                workers=workers,
+                redis_url=config.redis_url,
+            )
+            phases: dict[str, Phase] = {"vendor": lambda server: vendor_phase(config, fakes, server, driver)}
+            label = f"[postgres, {workers} worker{'s' if workers > 1 else ''}] fake vendors"
+            runs[str(workers)] = with_server(console, label, server, phases, config.out_dir)["vendor"]
+    finally:
+        fakes.stop()
+    meta = {
+        "timestamp": started.isoformat(timespec="seconds"),
+        "seconds": round((datetime.now().astimezone() - started).total_seconds(), 1),
+        "machine": {**machine(), "loadavg_at_start": load_at_start, "loadavg_at_end": _loadavg()},
+        "config": config.as_dict(),
+    }
+    return {"meta": meta, "workers": runs}
 
 
 def run(config: BenchConfig, workdir: Path, progress: Progress, console: Console) -> dict[str, Any]:
@@ -167,11 +203,17 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="interviewsim-bench-") as workdir,
         Progress(*columns, TimeElapsedColumn(), console=console, disable=not config.progress) as progress,
     ):
-        results = run(config, Path(workdir), progress, console)
-    checks = evaluate(results)
+        if config.compare_workers:
+            results = compare_workers(config, Path(workdir), progress, console)
+        else:
+            results = run(config, Path(workdir), progress, console)
+    checks = workers_checks(results["workers"]) if config.compare_workers else evaluate(results)
     results["targets"] = as_json(checks)
     path = write_json(results, config.out_dir)
-    print_report(console, results, checks)
+    if config.compare_workers:
+        print_workers_report(console, results, checks)
+    else:
+        print_report(console, results, checks)
     console.print(f"results: {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}")
     return 1 if config.strict and any(check.passed is False for check in checks) else 0
 

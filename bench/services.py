@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bench.config import REPO_ROOT, FakeLatency
+from bench.config import REDIS_URL, REPO_ROOT, FakeLatency
 from bench.fakes import ANTHROPIC_KEY, ELEVEN_KEY, GEMINI_KEY
 from interviewsim.config import Settings
 
@@ -153,14 +153,32 @@ class FakeVendors:
             _stop(self.process)
 
 
+def worker_settings(workers: int, redis_url: str, port: int) -> dict[str, str]:
+    """What a server with several workers needs: Redis for turn locks and limits shared across them.
+
+    The prefix is unique per server, so no run sees another's keys. The CLI sets PROMETHEUS_MULTIPROC_DIR.
+    """
+    if workers == 1:
+        return {}
+    return {"REDIS_URL": redis_url, "REDIS_PREFIX": f"bench-{os.getpid()}-{port}:"}
+
+
 class ServerProcess:
-    """`python -m interviewsim serve` with one uvicorn worker, as a user starts it."""
+    """`python -m interviewsim serve` (`--workers N` when N > 1), as a user starts it."""
 
     def __init__(
-        self, data_dir: Path, settings: dict[str, str], log_level: str, profile_to: Path | None = None
+        self,
+        data_dir: Path,
+        settings: dict[str, str],
+        log_level: str,
+        profile_to: Path | None = None,
+        *,
+        workers: int = 1,
+        redis_url: str = REDIS_URL,
     ) -> None:
         self.data_dir = data_dir
         self.profile_to = profile_to
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"server-{data_dir.name}.log"
@@ -171,6 +189,7 @@ class ServerProcess:
             "DATA_DIR": str(data_dir),
             "LOCAL_TOKEN": TOKEN,
             "LOG_LEVEL": log_level,
+            **worker_settings(workers, redis_url, self.port),
             **settings,
         }
         self.process: subprocess.Popen[bytes] | None = None
@@ -206,6 +225,8 @@ class ServerProcess:
     def command(self) -> list[str]:
         """`python -m interviewsim serve`, under pyinstrument when profiling."""
         serve = ["-m", "interviewsim", "serve"]
+        if self.workers > 1:
+            serve += ["--workers", str(self.workers)]
         if self.profile_to is None:
             return [sys.executable, *serve]
         session = str(self.profile_to.with_suffix(".pyisession"))
@@ -213,7 +234,7 @@ class ServerProcess:
 
     @property
     def pid(self) -> int:
-        """The server's process id (the Python process itself, not a shell)."""
+        """The server's process id (the Python process itself, not a shell; with workers, their parent)."""
         assert self.process is not None
         return self.process.pid
 

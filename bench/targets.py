@@ -13,6 +13,7 @@ THROUGHPUT_RATIO = 0.95
 BUILTIN_TURN_P99_MS = 20.0
 BUILTIN_VOICE_MS = 150.0
 RSS_GROWTH_MB = 20.0
+WORKERS_RATIO = 1.8  # two workers on PostgreSQL ≥ 1.8× the turns/s of one
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,44 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
         checks += builtin_checks(database, variant["builtin"], variant["rss"])
     checks.append(voice_check(results["voice"]))
     return checks
+
+
+def workers_checks(runs: dict[str, dict[str, Any]]) -> list[Check]:
+    """`--compare-workers`: each run's errors and vendor calls, then 2 workers' turns/s against 1 worker's."""
+    checks: list[Check] = []
+    for workers, vendor in runs.items():
+        scope = f"postgres, {workers}w"
+        if "unavailable" in vendor:
+            checks.append(_unavailable(scope, "vendor phase", "runs", vendor))
+            continue
+        checks.append(
+            Check(scope, "errors (vendor phase)", "0", str(vendor["errors_total"]), vendor["errors_total"] == 0)
+        )
+        checks.append(_calls_check(scope, vendor))
+    checks.append(ratio_check(runs.get("1", {}), runs.get("2", {})))
+    return checks
+
+
+def ratio_check(one: dict[str, Any], two: dict[str, Any]) -> Check:
+    """Two workers' turns/s over one's; n/a when a run is missing or the load cannot show the target."""
+    target = f"≥ {WORKERS_RATIO:g}× one worker"
+    metric = "turns/s, 2 workers vs 1"
+    if not one or not two or "unavailable" in one or "unavailable" in two:
+        return Check("postgres", metric, target, "unavailable", None)
+    ratio = two["turns_per_s"] / max(one["turns_per_s"], 1e-9)
+    measured = f"{ratio:.2f}× ({two['turns_per_s']:.1f} vs {one['turns_per_s']:.1f} turns/s)"
+    # With nothing added, the load allows at most ideal ÷ one worker's rate: below the target, the load is too light.
+    ceiling = one["ideal_turns_per_s"] / max(one["turns_per_s"], 1e-9)
+    if ceiling < WORKERS_RATIO:
+        return Check(
+            "postgres",
+            metric,
+            target,
+            f"{measured}; load too light: one worker already makes {one['throughput_ratio']:.0%} of ideal, "
+            f"so at most {ceiling:.2f}× is possible (raise --concurrency)",
+            None,
+        )
+    return Check("postgres", metric, target, measured, ratio >= WORKERS_RATIO)
 
 
 def as_json(checks: list[Check]) -> list[dict[str, Any]]:

@@ -105,3 +105,18 @@ def test_every_target_of_the_issue_has_a_verdict(results: dict[str, Any]) -> Non
         assert expected in metrics
     assert {target["verdict"] for target in results["targets"]} <= {"pass", "MISS", "n/a"}
     assert results["meta"]["machine"]["nproc"] >= 1 and results["meta"]["config"]["turns"] == TURNS
+
+
+def test_workers_option_reaches_the_server_command_and_environment(tmp_path: Path) -> None:
+    from bench.config import from_args
+    from bench.services import ServerProcess
+
+    config = from_args(["--workers", "2", "--redis-url", "redis://127.0.0.1:6379/3", "--compare-workers"])
+    assert config.workers == 2 and config.compare_workers and config.redis_url.endswith("/3")
+    many = ServerProcess(tmp_path / "many", {}, "WARNING", workers=config.workers, redis_url=config.redis_url)
+    assert many.command()[-2:] == ["--workers", "2"]
+    assert many.env["REDIS_URL"] == "redis://127.0.0.1:6379/3" and many.env["REDIS_PREFIX"].startswith("bench-")
+    one = ServerProcess(tmp_path / "one", {}, "WARNING")
+    assert "--workers" not in one.command() and "REDIS_URL" not in one.env
+    with pytest.raises(SystemExit):
+        from_args(["--workers", "2", "--profile"])

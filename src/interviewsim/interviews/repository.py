@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
@@ -17,9 +17,8 @@ class InterviewRepository:
         self.db = db
 
     async def add_session(self, session: InterviewSession) -> None:
-        """Insert a new interview."""
+        """Insert a new interview (written with the next flush or commit)."""
         self.db.add(session)
-        await self.db.flush()
 
     async def get_session(self, session_id: str, user_id: str, *, for_update: bool = False) -> InterviewSession | None:
         """The user's interview, or None when it does not exist or belongs to someone else."""
@@ -44,22 +43,23 @@ class InterviewRepository:
         query = select(Message).where(Message.session_id == session_id).order_by(Message.seq)
         return list((await self.db.execute(query)).scalars())
 
-    async def append_message(self, session_id: str, **fields: Any) -> Message:
-        """Add a turn at the end of the transcript."""
-        last = await self.db.scalar(select(func.max(Message.seq)).where(Message.session_id == session_id))
-        message = Message(session_id=session_id, seq=(last or 0) + 1, **fields)
+    def append_message(self, session_id: str, seq: int, **fields: Any) -> Message:
+        """Add a turn as number `seq` of the transcript (written with the next flush or commit).
+
+        The caller knows `seq` from the transcript it loaded under the session's row lock; the
+        `(session_id, seq)` unique constraint still rejects a turn written twice.
+        """
+        message = Message(session_id=session_id, seq=seq, **fields)
         self.db.add(message)
-        await self.db.flush()
         return message
 
     async def get_evaluation(self, session_id: str) -> EvaluationRecord | None:
         """The stored evaluation of an interview, if any."""
         return await self.db.get(EvaluationRecord, session_id)
 
-    async def add_evaluation(self, record: EvaluationRecord) -> None:
-        """Store an interview's evaluation."""
+    def add_evaluation(self, record: EvaluationRecord) -> None:
+        """Store an interview's evaluation (written with the next flush or commit)."""
         self.db.add(record)
-        await self.db.flush()
 
     async def commit(self) -> None:
         """Make what is written so far durable (the candidate's answer before a provider call)."""

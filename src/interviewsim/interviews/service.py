@@ -49,6 +49,7 @@ class PendingTurn:
     """A turn whose candidate message is stored and whose interviewer reply is still to come."""
 
     session: InterviewSession
+    messages: list[Message]  # the transcript so far; the interviewer's reply is appended to it
     context: TurnContext
     directive: Directive
     ended_by: str | None  # set when this turn closes the interview
@@ -105,7 +106,7 @@ class InterviewService:
         # The greeting is asked for before anything is written: no transaction waits on the provider.
         reply = await self._guarded(self.engines.interviewer.respond(self._context(session, [], Directive.GREET)))
         await self.repository.add_session(session)
-        await self._record_reply(session, reply, Directive.GREET)
+        self._record_reply(session, [], reply, Directive.GREET)
         return session.id, self._turn_result(session, reply)
 
     async def chat(self, user: AuthUser, request: ChatRequest) -> TurnResult:
@@ -155,17 +156,17 @@ class InterviewService:
     async def finish_turn(self, turn: PendingTurn, reply: InterviewerReply) -> TurnResult:
         """Store the interviewer's reply; an ending reply closes and grades the interview."""
         if turn.ended_by is not None:
-            return await self._end(turn.session, turn.ended_by, reply)
+            return await self._end(turn.session, turn.messages, turn.ended_by, reply)
         if reply.end:
-            return await self._end(turn.session, "early", reply)
-        await self._record_reply(turn.session, reply, turn.directive)
+            return await self._end(turn.session, turn.messages, "early", reply)
+        self._record_reply(turn.session, turn.messages, reply, turn.directive)
         await self.repository.commit()
         return self._turn_result(turn.session, reply)
 
     def _pending(
         self, session: InterviewSession, messages: list[Message], directive: Directive, ended_by: str | None
     ) -> PendingTurn:
-        return PendingTurn(session, self._context(session, messages, directive), directive, ended_by)
+        return PendingTurn(session, messages, self._context(session, messages, directive), directive, ended_by)
 
     async def results(self, user: AuthUser, session_id: str) -> dict[str, Any]:
         """The stored evaluation; an unfinished interview is ended and graded first."""
@@ -204,8 +205,7 @@ class InterviewService:
         last = messages[-1] if messages else None
         if last is not None and last.role == "user" and last.text == text:
             return messages
-        message = await self.repository.append_message(session.id, role="user", text=text)
-        messages.append(message)
+        messages.append(self.repository.append_message(session.id, next_seq(messages), role="user", text=text))
         if session.phase == Phase.WARMUP:
             session.warmup_exchanges += 1
         is_rude = classify(text, None, brief_of(session)) == AnswerKind.RUDE
@@ -237,9 +237,13 @@ class InterviewService:
                 error, "The interviewer could not reply just now. Your answer is saved; send it again to continue."
             ) from None
 
-    async def _record_reply(self, session: InterviewSession, reply: InterviewerReply, directive: Directive) -> None:
-        await self.repository.append_message(
+    def _record_reply(
+        self, session: InterviewSession, messages: list[Message], reply: InterviewerReply, directive: Directive
+    ) -> None:
+        """Add the interviewer's reply to the stored transcript and to `messages` (the loaded one)."""
+        message = self.repository.append_message(
             session.id,
+            next_seq(messages),
             role="assistant",
             text=reply.text,
             voice_text=reply.voice or clean_for_speech(reply.text),
@@ -248,15 +252,18 @@ class InterviewService:
             provider=reply.provider,
             usage=dict(reply.usage) or None,
         )
+        messages.append(message)
         flow.apply_reply(session, reply, directive)
 
-    async def _end(self, session: InterviewSession, ended_by: str, closing: InterviewerReply) -> TurnResult:
+    async def _end(
+        self, session: InterviewSession, messages: list[Message], ended_by: str, closing: InterviewerReply
+    ) -> TurnResult:
         """Store the closing turn and the ended state, then grade the interview once."""
-        await self._record_reply(session, closing, Directive.CLOSE)
+        self._record_reply(session, messages, closing, Directive.CLOSE)
         self._mark_ended(session, ended_by)
         # The ended transcript is durable before grading: a failed evaluator loses nothing.
         await self.repository.commit()
-        evaluation = await self._evaluate(session, await self.repository.messages(session.id))
+        evaluation = await self._evaluate(session, messages)
         await self.repository.commit()
         voice = clean_for_speech(f"{closing.voice or closing.text} {evaluation['voice_response']}")
         result = self._turn_result(session, closing)
@@ -285,7 +292,7 @@ class InterviewService:
                 error, "Your interview is saved, but grading failed just now; request the results again."
             ) from None
         payload = evaluation.to_flat(self.pass_mark, clean_for_speech(evaluation.summary))
-        await self.repository.add_evaluation(
+        self.repository.add_evaluation(
             EvaluationRecord(
                 session_id=session.id,
                 user_id=session.user_id,
@@ -313,3 +320,8 @@ class InterviewService:
             end=reply.end,
             progress=progress,
         )
+
+
+def next_seq(messages: list[Message]) -> int:
+    """The sequence number of the turn after the loaded transcript (1 for the first)."""
+    return messages[-1].seq + 1 if messages else 1
