@@ -120,6 +120,7 @@ async def vendor_phase(
 
     wall = await run()
     cpu, server_cpu = meter.read(), meter.seconds("server")
+    tokens = await tokens_per_interview(server.base_url, TOKEN_SAMPLE)
     requests = sum(len(samples) for samples in recorder.added.values()) + recorder.error_total()
     completed = len(recorder.added["results"])  # interviews that got to the end
     driver.progress.update(task, completed=interviews * per_interview)
@@ -154,6 +155,25 @@ async def vendor_phase(
         "interviews_completed": completed,
         "client": {"floor_ms": summarize_ms(floor_samples), "loop_lag_ms": summarize_ms(lag.lags)},
         "server_probe_ms": summarize_ms(probes),
+        "tokens_per_interview": tokens,
+    }
+
+
+TOKEN_SAMPLE = 50
+
+
+async def tokens_per_interview(base_url: str, sample: int) -> dict[str, float]:
+    """Mean vendor token usage per interview, from `GET /api/sessions/{id}` of the newest `sample` interviews."""
+    totals: dict[str, float] = {}
+    async with client_session() as http:
+        async with http.get(f"{base_url}/api/sessions", params={"limit": sample}) as response:
+            sessions = (await response.json())["sessions"]
+        for summary in sessions:
+            async with http.get(f"{base_url}/api/sessions/{summary['session_id']}") as response:
+                for kind, count in (await response.json()).get("tokens", {}).items():
+                    totals[kind] = totals.get(kind, 0) + count
+    return {kind: round(count / max(len(sessions), 1), 1) for kind, count in totals.items()} | {
+        "interviews_sampled": len(sessions)
     }
 
 

@@ -142,6 +142,12 @@ def context_lines(database: str, variant: dict[str, Any], results_nproc: int) ->
             f"{vendor['server_cpu_ms_per_request']:.2f} ms per request on average: one worker saturates near "
             f"{1000 / max(vendor['server_cpu_ms_per_interview'], 1e-9):.0f} interviews/s"
         )
+        tokens = vendor.get("tokens_per_interview") or {}
+        lines.append(
+            f"[{database}] interviewer tokens per interview (vendors' usage fields, "
+            f"{tokens.get('interviews_sampled', 0)} sampled): input {tokens.get('input_tokens', 0):.0f}, "
+            f"output {tokens.get('output_tokens', 0):.0f}"
+        )
         opened = vendor["vendor_connections_opened"]
         calls = vendor["vendor_calls"]["actual"]
         lines.append(

@@ -63,6 +63,8 @@ def test_counts_match_the_configuration(results: dict[str, Any]) -> None:
         "tts": interviews * TURNS,
     }
     assert vendor["tts_first_byte_added_ms"]["count"] == interviews * TURNS
+    tokens = vendor["tokens_per_interview"]
+    assert tokens["interviews_sampled"] >= interviews and tokens["input_tokens"] > 0 and tokens["output_tokens"] > 0
     assert vendor["turns"] == vendor["turns_expected"] == interviews * (TURNS + 2)
     calls = vendor["vendor_calls"]
     assert calls["match"] is True
