@@ -23,13 +23,13 @@ run: $(STAMP_RUN)  ## set up and start the server on http://$${HOST:-127.0.0.1}:
 	exec $(BIN)/interviewsim serve
 
 test: $(STAMP_DEV)  ## set up with dev extras and run the whole suite
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
