@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 import socket
 import sys
 from collections import Counter
@@ -28,6 +27,7 @@ from tests.fakes.anthropic import FakeAnthropic, Reply
 from tests.fakes.elevenlabs import FakeElevenLabs, silent_mp3
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.gemini import Reply as GeminiReply
+from tests.fakes.scripts import EVALUATION, interviewer_reply
 
 from bench.config import FakeLatency
 from bench.loop import run_fast
@@ -35,29 +35,6 @@ from bench.loop import run_fast
 ANTHROPIC_KEY = "sk-ant-bench-0123456789"
 GEMINI_KEY = "gm-bench-0123456789"
 ELEVEN_KEY = "el-bench-0123456789"
-EVALUATION = {
-    "summary": "A focused interview with concrete examples.",
-    "strengths": ["Concrete metrics"],
-    "weaknesses": ["Could structure answers more"],
-    "recommendations": ["Use STAR for behavioral answers"],
-    "overall_impression": "Solid.",
-    "scores": {"overall": 71, "communication": 70, "technical": 74, "confidence": 69, "behavior": 72},
-    "category_comments": [{"category": "technical", "comment": "Good depth."}],
-    "evidence": [{"quote": "token bucket per user", "comment": "Knows the standard design."}],
-}
-_KINDS = {"greet": "greeting", "warmup": "warmup", "wrapup": "wrapup", "close": "closing"}
-
-
-def interviewer_reply(body: dict[str, Any]) -> str:
-    """A Claude that follows the server's hidden note, as a good model would (as in test_vendors.py)."""
-    content = body["messages"][-1]["content"]
-    note = content if isinstance(content, str) else " ".join(block.get("text", "") for block in content)
-    phase = re.search(r"phase: (\w+)", note)
-    kind = _KINDS.get(phase.group(1) if phase else "", "question")
-    asked = re.search(r"core questions asked: (\d+)", note)
-    number = int(asked.group(1)) + 1 if asked else 0
-    text = f"Turn of kind {kind} number {number}: how would you design a rate limiter for a public API?"
-    return json.dumps({"text_response": text, "voice_response": text, "kind": kind, "end": kind == "closing"})
 
 
 class BenchAnthropic(FakeAnthropic):

@@ -68,7 +68,7 @@ def test_dockerfile_repeats_the_tested_commands() -> None:
 
 def test_sigterm_lets_an_in_flight_turn_finish(tmp_path: Path) -> None:
     from tests.fakes.anthropic import FakeAnthropic, Reply, serve
-    from tests.integration.test_vendors import interviewer_reply
+    from tests.fakes.scripts import interviewer_reply
 
     fake = FakeAnthropic(default=interviewer_reply)
     with serve(fake) as anthropic_url:

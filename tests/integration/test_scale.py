@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import Api
 from tests.fakes.anthropic import FakeAnthropic, serve
-from tests.integration.test_vendors import interviewer_reply
+from tests.fakes.scripts import interviewer_reply
 from tests.support.servers import ServerProcess
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

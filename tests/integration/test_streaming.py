@@ -15,7 +15,7 @@ from interviewsim.app import create_app
 from interviewsim.config import Settings
 from tests.conftest import Api
 from tests.fakes.anthropic import FakeAnthropic, Reply, StreamError, serve
-from tests.integration.test_vendors import interviewer_reply
+from tests.fakes.scripts import interviewer_reply
 from tests.support.servers import thread_server
 
 TOKEN = "stream-token"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from tests.fakes.elevenlabs import FakeElevenLabs, silent_mp3
 from tests.fakes.firebase import FakeFirebaseCerts
 from tests.fakes.gemini import Fail, FakeGemini, running_fake_gemini
 from tests.fakes.gemini import Reply as GeminiReply
+from tests.fakes.scripts import EVALUATION, interviewer_reply
 from tests.support.servers import thread_server
 
 PROJECT = "demo-interviewsim"
@@ -26,39 +26,6 @@ ANTHROPIC_KEY = "sk-ant-test-0123456789"
 GEMINI_KEY = "gm-test-0123456789"
 ELEVEN_OK, ELEVEN_BAD, ELEVEN_QUOTA = "el-ok-aaaa1111", "el-bad-bbbb2222", "el-quota-cccc3333"
 MALE, FEMALE = "voice-male-id", "voice-female-id"
-
-
-def last_user_text(body: dict[str, Any]) -> str:
-    """The text of the last message a vendor request carries (Anthropic or Gemini shape)."""
-    if "messages" in body:
-        content = body["messages"][-1]["content"]
-        return content if isinstance(content, str) else " ".join(b.get("text", "") for b in content)
-    return " ".join(part.get("text", "") for part in body["contents"][-1]["parts"])
-
-
-def interviewer_reply(body: dict[str, Any]) -> str:
-    """A scripted interviewer that follows the server's hidden note, as a good model would."""
-    note = last_user_text(body)
-    phase = re.search(r"phase: (\w+)", note)
-    kind = {"greet": "greeting", "warmup": "warmup", "wrapup": "wrapup", "close": "closing"}.get(
-        phase.group(1) if phase else "", "question"
-    )
-    asked = re.search(r"core questions asked: (\d+)", note)
-    number = int(asked.group(1)) + 1 if asked else 0
-    text = f"Turn of kind {kind} number {number}: how would you design a rate limiter?"
-    return json.dumps({"text_response": text, "voice_response": text, "kind": kind, "end": kind == "closing"})
-
-
-EVALUATION = {
-    "summary": "A focused interview with concrete examples.",
-    "strengths": ["Concrete metrics"],
-    "weaknesses": ["Could structure answers more"],
-    "recommendations": ["Use STAR for behavioral answers"],
-    "overall_impression": "Solid.",
-    "scores": {"overall": 71, "communication": 70, "technical": 74, "confidence": 69, "behavior": 72},
-    "category_comments": [{"category": "technical", "comment": "Good depth."}],
-    "evidence": [{"quote": "token bucket per user", "comment": "Knows the standard design."}],
-}
 
 
 @dataclass
