@@ -133,7 +133,7 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    # Added last so it is outermost: even a 413 or a 500 carries the CORS headers the browser needs.
+    # Outside the body limit and the app: even a 413 or a 500 carries the CORS headers the browser needs.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
