@@ -147,7 +147,8 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
     app.state.metrics = metrics
     # Outermost of all: every request, preflights and 413s included, gets an id and an access line.
     app.add_middleware(RequestContext, metrics=metrics)
-    metrics_route(app, metrics)
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    metrics_route(app, metrics, bearer_token=metrics_token)
     app.include_router(interviews_router)
     app.include_router(tts_router)
     mount_web(app)

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
 
     pass_mark: int = Field(default=65, ge=0, le=100)
     shutdown_grace_seconds: int = Field(default=30, ge=0, le=600)
+    metrics_token: SecretStr | None = None
     redis_url: str | None = None
     redis_prefix: str = Field(default="interviewsim:", pattern=r"^[\w:.-]{1,64}$")
     rate_limit_sessions: str = "20/hour"
@@ -213,6 +214,7 @@ class Settings(BaseSettings):
         """Every configured secret, for log redaction."""
         secrets = [
             self.local_token,
+            self.metrics_token,
             self.anthropic_api_key,
             self.gemini_api_key,
             self.openai_api_key,

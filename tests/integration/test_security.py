@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -159,3 +161,16 @@ def test_errors_never_leak_internals(alice: Api) -> None:
     assert_error(response, 404)
     assert alice.client.get("/docs").status_code == 200
     assert alice.client.get("/openapi.json").json()["info"]["title"] == "interviewsim"
+
+
+def test_metrics_can_require_a_bearer_token(tmp_path: Path) -> None:
+    from interviewsim.app import create_app
+    from interviewsim.config import Settings
+    from tests.support.servers import thread_server
+
+    settings = Settings(data_dir=tmp_path, local_token="t", metrics_token="scrape-secret")  # type: ignore[call-arg]
+    with thread_server(create_app(settings)) as base_url:
+        assert httpx.get(f"{base_url}/metrics").status_code == 401
+        assert httpx.get(f"{base_url}/metrics", headers={"Authorization": "Bearer t"}).status_code == 401
+        scraped = httpx.get(f"{base_url}/metrics", headers={"Authorization": "Bearer scrape-secret"})
+        assert scraped.status_code == 200 and "http_request_duration_seconds" in scraped.text
