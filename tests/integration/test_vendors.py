@@ -129,7 +129,9 @@ def test_full_interview_on_every_vendor(stack: Stack) -> None:
     detail = api.get(f"/api/sessions/{session_id}").json()
     assert "interviewer_note" not in json.dumps(detail)  # the hidden note is never stored
     turns_used = [m["usage"]["input_tokens"] for m in detail["messages"] if m["role"] == "assistant"]
-    assert all(turns_used) and detail["tokens"]["input_tokens"] == sum(turns_used)
+    assert all(turns_used) and detail["tokens_by_role"]["interviewer"]["input_tokens"] == sum(turns_used)
+    graded = detail["tokens_by_role"]["evaluator"]["input_tokens"]
+    assert graded > 0 and detail["tokens"]["input_tokens"] == sum(turns_used) + graded
 
     grading = stack.gemini.requests[-1]
     assert grading.path == f"/v1/models/{stack.settings.gemini_model}:generateContent"

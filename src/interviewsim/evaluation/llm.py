@@ -25,17 +25,20 @@ class LLMEvaluator:
         self.model = model
         self.name = model.name
         self.token_budget = token_budget
-        self.schema = inline_schema(Evaluation, exclude=("evaluator",))
+        self.schema = inline_schema(Evaluation, exclude=("evaluator", "usage"))
 
     async def evaluate(self, interview: EvaluationInput) -> Evaluation:
         """Grade the interview; raise InvalidOutput after two invalid answers."""
         prepared = user_prompt(interview, self.token_budget)
         messages = [ChatMessage("user", prepared.prompt)]
         error = ""
+        usage: dict[str, int] = {}
         for attempt in (1, 2):
             result = await self.model.complete(
                 SYSTEM, messages, max_tokens=MAX_EVALUATION_TOKENS, json_schema=self.schema
             )
+            for kind, count in result.usage.items():
+                usage[kind] = usage.get(kind, 0) + count
             try:
                 evaluation = _validated(result.text)
             except ValueError as invalid:
@@ -49,7 +52,11 @@ class LLMEvaluator:
                 continue
             candidate_text = [text for role, text in interview.transcript if role == "user"]
             return evaluation.model_copy(
-                update={"evaluator": result.provider, "evidence": _verbatim(evaluation.evidence, candidate_text)}
+                update={
+                    "evaluator": result.provider,
+                    "evidence": _verbatim(evaluation.evidence, candidate_text),
+                    "usage": usage,
+                }
             )
         raise InvalidOutput(self.name, f"the evaluation did not match its schema twice: {error[:300]}")
 

@@ -50,6 +50,7 @@ class Evaluation(BaseModel):
     category_comments: list[CategoryComment] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     evaluator: str = "builtin"
+    usage: dict[str, int] = Field(default_factory=dict, description="Vendor token usage of the grading calls")
 
     def selected(self, pass_mark: int) -> bool:
         """Whether the overall score reaches the pass mark."""

@@ -76,4 +76,5 @@ class EvaluationRecord(Base):
     evaluator: Mapped[str] = mapped_column(String(40))
     score: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    usage: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)  # vendor token counts
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

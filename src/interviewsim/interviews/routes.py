@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
@@ -200,6 +200,10 @@ async def list_sessions(
 async def session_detail(session_id: str, user: CurrentUser, service: Service) -> SessionDetailOut:
     """One interview: settings, status, full transcript, evaluation if any."""
     session, messages, evaluation = await service.detail(user, session_id)
+    by_role = {
+        "interviewer": _token_totals(message.usage for message in messages),
+        "evaluator": _token_totals([evaluation.usage] if evaluation else []),
+    }
     return SessionDetailOut(
         **_summary(session).model_dump(),
         voice_style=session.voice_style,
@@ -208,8 +212,9 @@ async def session_detail(session_id: str, user: CurrentUser, service: Service) -
         questions_planned=session.questions_planned,
         ended_by=session.ended_by,
         messages=[_message(m) for m in messages],
-        evaluation=evaluation,
-        tokens=_token_totals(messages),
+        evaluation=evaluation.payload if evaluation else None,
+        tokens=_token_totals(by_role.values()),
+        tokens_by_role=by_role,
     )
 
 
@@ -229,10 +234,10 @@ def _summary(session: InterviewSession) -> SessionSummaryOut:
     )
 
 
-def _token_totals(messages: list[Message]) -> dict[str, int]:
+def _token_totals(usages: Iterable[dict[str, int] | None]) -> dict[str, int]:
     totals: dict[str, int] = {}
-    for message in messages:
-        for kind, count in (message.usage or {}).items():
+    for usage in usages:
+        for kind, count in (usage or {}).items():
             totals[kind] = totals.get(kind, 0) + int(count)
     return totals
 

@@ -152,7 +152,8 @@ class SessionDetailOut(SessionSummaryOut):
     ended_by: str | None
     messages: list[MessageOut]
     evaluation: dict[str, Any] | None
-    tokens: dict[str, int] = Field(description="Interviewer token usage summed over the interview, by kind")
+    tokens: dict[str, int] = Field(description="Vendor token usage of the whole interview (interviewer and grading)")
+    tokens_by_role: dict[str, dict[str, int]] = Field(description="The same usage split into interviewer and evaluator")
 
 
 class EvaluationOut(BaseModel):

@@ -186,12 +186,11 @@ class InterviewService:
 
     async def detail(
         self, user: AuthUser, session_id: str
-    ) -> tuple[InterviewSession, list[Message], dict[str, Any] | None]:
-        """One interview with its transcript and evaluation."""
+    ) -> tuple[InterviewSession, list[Message], EvaluationRecord | None]:
+        """One interview with its transcript and stored evaluation."""
         session = await self._owned(session_id, user)
         messages = await self.repository.messages(session.id)
-        stored = await self.repository.get_evaluation(session.id)
-        return session, messages, stored.payload if stored else None
+        return session, messages, await self.repository.get_evaluation(session.id)
 
     async def _owned(self, session_id: str, user: AuthUser, *, for_update: bool = False) -> InterviewSession:
         session = await self.repository.get_session(session_id, user.id, for_update=for_update)
@@ -299,6 +298,7 @@ class InterviewService:
                 evaluator=evaluation.evaluator,
                 score=evaluation.scores.overall,
                 payload=payload,
+                usage=dict(evaluation.usage) or None,
                 created_at=self.clock(),
             )
         )
