@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 END_MARKERS = ("[END_INTERVIEW_TIME_UP]", "[END_INTERVIEW_MANUAL]")
-INTERVIEW_TYPES = ("Technical", "Behavioral", "HR", "Mixed")
-DIFFICULTIES = ("Beginner", "Intermediate", "Advanced")
 MAX_CHAT_CHARS = 4000
 MAX_TTS_CHARS = 2500
 MAX_JOB_DESCRIPTION_CHARS = 10000
@@ -33,6 +31,8 @@ def _canonical(value: object, allowed: tuple[str, ...]) -> object:
 
 InterviewType = Literal["Technical", "Behavioral", "HR", "Mixed"]
 Difficulty = Literal["Beginner", "Intermediate", "Advanced"]
+INTERVIEW_TYPES: tuple[str, ...] = get_args(InterviewType)
+DIFFICULTIES: tuple[str, ...] = get_args(Difficulty)
 NOT_BLANK = r"\S"
 SESSION_ID = r"^[\w-]+$"
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from interviewsim.auth.base import AuthUser
+from interviewsim.conduct import is_rude
 from interviewsim.errors import Conflict, NotFound, UpstreamError, upstream_failure
 from interviewsim.evaluation.schema import Evaluation
 from interviewsim.interviews import flow
@@ -19,7 +20,6 @@ from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import END_MARKERS, ChatRequest, StartSessionRequest
 from interviewsim.interviews.transcript import brief_of, evaluation_input, turns_of
 from interviewsim.llm.base import Directive, InterviewerReply, Phase, ReplyDelta, TurnContext
-from interviewsim.llm.builtin.analysis import AnswerKind, classify
 from interviewsim.llm.errors import ProviderError
 from interviewsim.llm.streaming import stream_turn
 from interviewsim.providers import Engines
@@ -207,8 +207,7 @@ class InterviewService:
         messages.append(self.repository.append_message(session.id, next_seq(messages), role="user", text=text))
         if session.phase == Phase.WARMUP:
             session.warmup_exchanges += 1
-        is_rude = classify(text, None, brief_of(session)) == AnswerKind.RUDE
-        session.consecutive_rude = session.consecutive_rude + 1 if is_rude else 0
+        session.consecutive_rude = session.consecutive_rude + 1 if is_rude(text) else 0
         return messages
 
     def _directive_for(self, session: InterviewSession) -> Directive:
