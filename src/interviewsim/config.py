@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     port: int = Field(default=5000, ge=1, le=65535)
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
-    db_pool_size: int = Field(default=10, ge=1, le=200)
-    db_max_overflow: int = Field(default=20, ge=0, le=500)
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=500)
     local_token: SecretStr | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_CORS_ORIGINS))
 

@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from interviewsim.llm.errors import ProviderError
@@ -158,6 +159,9 @@ def _describe_validation(error: RequestValidationError) -> str:
     return f"{message}."
 
 
+DATABASE_UNAVAILABLE = "The database could not be reached just now; please try again in a moment."
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error through the one JSON shape; never leak a trace."""
 
@@ -173,6 +177,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
         message = error.detail if isinstance(error.detail, str) else "Request failed."
         return error_response(error.status_code, message, "http_error")
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, error: DBAPIError) -> JSONResponse:
+        if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+            reason = type(error.orig).__name__
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+            return error_response(503, DATABASE_UNAVAILABLE, "database_unavailable", retry_after=1)
+        return await _unexpected(request, error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -72,8 +72,12 @@ def schema_instruction(schema: dict[str, Any]) -> str:
 
 
 # Many interviews wait on a vendor at once: httpx's default pool (100 connections, 20 kept alive)
-# would queue requests and reopen TLS connections under load.
-VENDOR_POOL_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=256, keepalive_expiry=60)
+# would queue requests and reopen TLS connections under load. The cap is explicit because the
+# aiohttp transport turns "no limit" (None) into aiohttp's own default of 100 connections.
+VENDOR_MAX_CONNECTIONS = 1000
+VENDOR_POOL_LIMITS = httpx.Limits(
+    max_connections=VENDOR_MAX_CONNECTIONS, max_keepalive_connections=256, keepalive_expiry=60
+)
 
 
 def vendor_http_client(timeout: httpx.Timeout | float) -> httpx.AsyncClient:

@@ -1,0 +1,104 @@
+"""The PostgreSQL pool: no ping per checkout, a dropped idle connection replaced, a restart answered clearly."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from interviewsim.app import create_app
+from interviewsim.config import Settings
+from interviewsim.storage import db
+from tests.conftest import Api
+from tests.support.servers import thread_server
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def _terminate(postgres_url: str, pid: int) -> None:
+    """Drop one server connection, as a restart or an idle timeout would, and wait until it is gone."""
+    admin = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+        for _ in range(200):
+            if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"backend {pid} is still running")
+    finally:
+        await admin.close()
+
+
+async def test_a_connection_dropped_while_idle_is_replaced_at_checkout(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)  # every returned connection counts as idle
+    engine = db.create_engine(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        dropped = await _backend_pid(engine)
+        await _terminate(postgres_url, dropped)
+
+        replacement = await _backend_pid(engine)  # no error: the ping failed and the pool reconnected
+
+        assert replacement != dropped
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_in_recent_use_is_not_pinged(postgres_url: str) -> None:
+    engine = db.create_engine(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        dropped = await _backend_pid(engine)
+        await _terminate(postgres_url, dropped)
+
+        # Checked in a moment ago, it is trusted without a round trip; the failure invalidates the pool...
+        with pytest.raises(DBAPIError) as failure:
+            await _backend_pid(engine)
+        assert failure.value.connection_invalidated
+        # ...so the next request gets a new connection.
+        assert await _backend_pid(engine) != dropped
+    finally:
+        await engine.dispose()
+
+
+async def _terminate_all(postgres_url: str) -> int:
+    """Drop every other connection to the test database, as a PostgreSQL restart does; how many."""
+    admin = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        pids = await admin.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        for row in pids:
+            await admin.execute("SELECT pg_terminate_backend($1)", row["pid"])
+        return len(pids)
+    finally:
+        await admin.close()
+
+
+def test_a_database_restart_costs_one_clear_503_and_then_the_interview_goes_on(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path, local_token="t", database_url=postgres_url)  # type: ignore[call-arg]
+    with thread_server(create_app(settings)) as base_url:
+        api = Api(base_url, "t")
+        session_id = api.start()["session_id"]
+        assert asyncio.run(_terminate_all(postgres_url)) >= 1
+
+        failed = api.chat(session_id, "I'm well, thank you.")
+        assert failed.status_code == 503
+        assert failed.headers["retry-after"] == "1"
+        assert failed.json()["code"] == "database_unavailable"
+        assert "try again" in failed.json()["error"]
+
+        again = api.chat(session_id, "I'm well, thank you.")
+        assert again.status_code == 200, again.text
+        messages = api.client.get(f"/api/sessions/{session_id}").json()["messages"]
+        assert [m["text"] for m in messages if m["role"] == "user"] == ["I'm well, thank you."]
