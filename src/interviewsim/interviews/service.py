@@ -105,8 +105,9 @@ class InterviewService:
         )
         # The greeting is asked for before anything is written: no transaction waits on the provider.
         reply = await self._guarded(self.engines.interviewer.respond(self._context(session, [], Directive.GREET)))
+        flow.apply_reply(session, reply, Directive.GREET)
         await self.repository.add_session(session)
-        self._record_reply(session, [], reply, Directive.GREET)
+        await self._store_reply(session, [], reply)
         return session.id, self._turn_result(session, reply)
 
     async def chat(self, user: AuthUser, request: ChatRequest) -> TurnResult:
@@ -141,9 +142,11 @@ class InterviewService:
         marker = request.user_message.strip()
         if marker in END_MARKERS:
             messages = await self.repository.messages(session.id)
+            await self.repository.save_progress(session)
             await self.repository.commit()  # no transaction stays open while the provider works
             return self._pending(session, messages, Directive.CLOSE, ENDED_BY_MARKER[marker])
         messages = await self._record_answer(session, request.user_message)
+        await self.repository.save_progress(session)
         # The answer is durable before any provider is called: an upstream fault never loses it,
         # and no transaction (or pooled connection) is held while the provider works.
         await self.repository.commit()
@@ -159,7 +162,9 @@ class InterviewService:
             return await self._end(turn.session, turn.messages, turn.ended_by, reply)
         if reply.end:
             return await self._end(turn.session, turn.messages, "early", reply)
-        self._record_reply(turn.session, turn.messages, reply, turn.directive)
+        flow.apply_reply(turn.session, reply, turn.directive)
+        await self._store_reply(turn.session, turn.messages, reply)
+        await self.repository.save_progress(turn.session)
         await self.repository.commit()
         return self._turn_result(turn.session, reply)
 
@@ -176,6 +181,7 @@ class InterviewService:
             return stored.payload
         if session.phase != Phase.ENDED:
             self._mark_ended(session, "results_requested")
+            await self.repository.save_progress(session)
             await self.repository.commit()
         messages = await self.repository.messages(session.id)
         return await self._evaluate(session, messages)
@@ -204,7 +210,7 @@ class InterviewService:
         last = messages[-1] if messages else None
         if last is not None and last.role == "user" and last.text == text:
             return messages
-        messages.append(self.repository.append_message(session.id, next_seq(messages), role="user", text=text))
+        messages.append(await self.repository.append_message(session.id, next_seq(messages), role="user", text=text))
         if session.phase == Phase.WARMUP:
             session.warmup_exchanges += 1
         session.consecutive_rude = session.consecutive_rude + 1 if is_rude(text) else 0
@@ -235,11 +241,9 @@ class InterviewService:
                 error, "The interviewer could not reply just now. Your answer is saved; send it again to continue."
             ) from None
 
-    def _record_reply(
-        self, session: InterviewSession, messages: list[Message], reply: InterviewerReply, directive: Directive
-    ) -> None:
+    async def _store_reply(self, session: InterviewSession, messages: list[Message], reply: InterviewerReply) -> None:
         """Add the interviewer's reply to the stored transcript and to `messages` (the loaded one)."""
-        message = self.repository.append_message(
+        message = await self.repository.append_message(
             session.id,
             next_seq(messages),
             role="assistant",
@@ -251,14 +255,15 @@ class InterviewService:
             usage=dict(reply.usage) or None,
         )
         messages.append(message)
-        flow.apply_reply(session, reply, directive)
 
     async def _end(
         self, session: InterviewSession, messages: list[Message], ended_by: str, closing: InterviewerReply
     ) -> TurnResult:
         """Store the closing turn and the ended state, then grade the interview once."""
-        self._record_reply(session, messages, closing, Directive.CLOSE)
+        flow.apply_reply(session, closing, Directive.CLOSE)
         self._mark_ended(session, ended_by)
+        await self._store_reply(session, messages, closing)
+        await self.repository.save_progress(session)
         # The ended transcript is durable before grading: a failed evaluator loses nothing.
         await self.repository.commit()
         evaluation = await self._evaluate(session, messages)
@@ -290,7 +295,7 @@ class InterviewService:
                 error, "Your interview is saved, but grading failed just now; request the results again."
             ) from None
         payload = evaluation.to_flat(self.pass_mark, clean_for_speech(evaluation.summary))
-        self.repository.add_evaluation(
+        await self.repository.add_evaluation(
             EvaluationRecord(
                 session_id=session.id,
                 user_id=session.user_id,
@@ -302,6 +307,7 @@ class InterviewService:
             )
         )
         session.score = evaluation.scores.overall
+        await self.repository.save_progress(session)
         return payload
 
     def _turn_result(self, session: InterviewSession, reply: InterviewerReply) -> TurnResult:
