@@ -26,6 +26,7 @@ from interviewsim.observability.logging import configure_logging
 from interviewsim.observability.metrics import Metrics, metrics_route, voice_key_rings
 from interviewsim.observability.middleware import RequestContext
 from interviewsim.providers import Engines, build_engines
+from interviewsim.runtime import settle_heap_for_serving
 from interviewsim.shared.state import build_shared_state
 from interviewsim.storage.db import create_engine, migrate, session_factory
 from interviewsim.storage.types import utcnow
@@ -71,7 +72,7 @@ def app_from_env() -> FastAPI:
 
     settings = load_settings()
     configure_logging(settings.log_level, secrets=settings.secret_values())
-    return create_app(settings)
+    return create_app(settings, settle_heap=True)
 
 
 def watch_operations(app: FastAPI, metrics: Metrics) -> None:
@@ -93,8 +94,18 @@ def watch_operations(app: FastAPI, metrics: Metrics) -> None:
     metrics.watch_active_sessions(active_interviews)
 
 
-def create_app(settings: Settings, *, verifier: Verifier | None = None, engines: Engines | None = None) -> FastAPI:
-    """Build the app; databases, providers and tokens are set up in the lifespan, not here."""
+def create_app(
+    settings: Settings,
+    *,
+    verifier: Verifier | None = None,
+    engines: Engines | None = None,
+    settle_heap: bool = False,
+) -> FastAPI:
+    """Build the app; databases, providers and tokens are set up in the lifespan, not here.
+
+    `settle_heap` tunes the garbage collector for a server process once startup is done
+    (`interviewsim serve` sets it; an app embedded in another process leaves the collector alone).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,6 +126,8 @@ def create_app(settings: Settings, *, verifier: Verifier | None = None, engines:
             log.info("auth: local token (loopback only)")
         app.state.engines = engines or build_engines(settings, key_state=app.state.shared.key_state, metrics=metrics)
         watch_operations(app, metrics)
+        if settle_heap:
+            settle_heap_for_serving()
         try:
             yield
         finally:

@@ -67,7 +67,7 @@ def serve(
         "access_log": False,
     }
     if workers == 1:
-        uvicorn.run(create_app(settings, verifier=verifier), **common)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings, verifier=verifier, settle_heap=True), **common)  # type: ignore[arg-type]
         return
     # Each worker process builds its own app from the same environment (flags exported for them);
     # Prometheus sums the workers' metrics through a shared directory.
