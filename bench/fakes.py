@@ -31,6 +31,7 @@ from tests.fakes.scripts import EVALUATION, interviewer_reply
 
 from bench.config import FakeLatency
 from bench.loop import run_fast
+from interviewsim.runtime import settle_heap_for_serving
 
 ANTHROPIC_KEY = "sk-ant-bench-0123456789"
 GEMINI_KEY = "gm-bench-0123456789"
@@ -146,6 +147,8 @@ async def serve(latency: FakeLatency, ready: Path) -> None:
     tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in zip(servers, sockets, strict=True)]
     while not all(server.started for server in servers):  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.01)
+    # Like the server: the fakes' own collector pauses would otherwise count as server latency.
+    settle_heap_for_serving()
     temporary = ready.with_suffix(".tmp")
     temporary.write_text(json.dumps({"urls": urls, "audio_bytes": len(audio)}))
     temporary.rename(ready)

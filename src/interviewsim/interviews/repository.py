@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
 from interviewsim.storage.base import Base
+from interviewsim.storage.db import before_write
 from interviewsim.storage.types import utcnow
 
 SESSIONS: Table = Base.metadata.tables["interview_sessions"]
@@ -66,6 +67,7 @@ class InterviewRepository:
 
     async def add_session(self, session: InterviewSession) -> None:
         """Insert a new interview."""
+        await before_write(self.db)
         session.updated_at = session.created_at
         await self.db.execute(_INSERT_SESSION, _columns(SESSIONS, session))
         self._saved[session.id] = _progress(session)
@@ -85,6 +87,7 @@ class InterviewRepository:
         progress = _progress(session)
         if self._saved.get(session.id) == progress:
             return
+        await before_write(self.db)
         session.updated_at = utcnow()
         values = dict(zip(PROGRESS_COLUMNS, progress, strict=True))
         await self.db.execute(_SAVE_PROGRESS, {"where_id": session.id, "updated_at": session.updated_at, **values})
@@ -113,6 +116,7 @@ class InterviewRepository:
         `(session_id, seq)` unique constraint still rejects a turn written twice.
         """
         values = dict.fromkeys(MESSAGE_COLUMNS) | fields | {"session_id": session_id, "seq": seq}
+        await before_write(self.db)
         values["created_at"] = values["created_at"] or utcnow()
         await self.db.execute(_INSERT_MESSAGE, values)
         return Message(**values)
@@ -124,6 +128,7 @@ class InterviewRepository:
 
     async def add_evaluation(self, record: EvaluationRecord) -> None:
         """Store an interview's evaluation."""
+        await before_write(self.db)
         await self.db.execute(_INSERT_EVALUATION, _columns(EVALUATIONS, record))
 
     async def commit(self) -> None:
