@@ -14,7 +14,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import ConnectionPool, Redis
 
 from interviewsim.errors import RateLimited
-from interviewsim.shared.redis import DEFAULT_PREFIX, RedisNamespace
+from interviewsim.shared.redis import DEFAULT_PREFIX, RedisNamespace, connection_pool
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
@@ -55,7 +55,7 @@ class RateLimiter:
             self._storage = MemoryStorage()
         elif uri.startswith(_REDIS_SCHEMES):
             # Our own pool (lazy: no connection until the first hit) so `aclose` can disconnect it.
-            self._pool = ConnectionPool.from_url(uri)
+            self._pool = connection_pool(uri)
             self._redis = Redis(connection_pool=self._pool)
             options = cast(Any, {"connection_pool": self._pool})
             self._storage = RedisStorage(
