@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from typing import Any
 
@@ -238,3 +239,15 @@ async def test_redis_locks_make_no_connection_until_used() -> None:
         async with locks.hold(SESSION, wait_seconds=0):
             pass
     await unreachable.aclose()
+
+
+async def test_leaving_a_held_lock_never_waits_on_a_renewal_that_swallowed_its_cancellation(
+    redis_client: Redis, prefix: str
+) -> None:
+    # redis-py sometimes swallows a task's cancellation when it lands mid-command; renewing almost
+    # continuously makes most exits cancel the renewer inside a Redis call.
+    locks = RedisTurnLocks(redis_client, prefix, ttl_seconds=5, renew_every_seconds=0.0005)
+    for turn in range(300):
+        async with asyncio.timeout(2):
+            async with locks.hold(f"{SESSION}-{turn}", wait_seconds=0):
+                await asyncio.sleep(random.uniform(0, 0.003))

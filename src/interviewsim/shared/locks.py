@@ -122,10 +122,14 @@ class RedisTurnLocks:
         key = self._namespace.key(session_id)
         token = secrets.token_hex(16)
         await self._acquire(key, token, session_id, wait_seconds)
-        renewer = asyncio.create_task(self._keep_alive(key, token, session_id), name=f"turn-lock:{session_id}")
+        done = asyncio.Event()
+        renewer = asyncio.create_task(self._keep_alive(key, token, session_id, done), name=f"turn-lock:{session_id}")
         try:
             yield
         finally:
+            # The event stops the renewer even when the Redis call it is in swallows the cancellation
+            # (redis-py does for about 1 in 40 cancels that land mid-command; this wait then hung).
+            done.set()
             renewer.cancel()
             await asyncio.wait({renewer})
             if not renewer.cancelled() and (error := renewer.exception()) is not None:
@@ -153,9 +157,11 @@ class RedisTurnLocks:
             await asyncio.sleep(min(remaining, delay * random.uniform(0.5, 1.0)))
             delay = min(delay * 2, self._max_poll_seconds)
 
-    async def _keep_alive(self, key: str, token: str, session_id: str) -> None:
-        while True:
+    async def _keep_alive(self, key: str, token: str, session_id: str, done: asyncio.Event) -> None:
+        while not done.is_set():
             await asyncio.sleep(self._renew_every)
+            if done.is_set():
+                return
             try:
                 extended = await self._extend(keys=[key], args=[token, self._ttl_ms])
             except RedisError:
