@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import ConnectionPool, Redis
 
 DEFAULT_PREFIX = "interviewsim:"
 
 
-# Connections one process opens to Redis. Past this, a command waits for a free connection (up to
-# POOL_WAIT_SECONDS) instead of failing: redis-py's default pool raises "Too many connections" at 100,
-# which hundreds of concurrent turns per worker reach (bench/RESULTS.md).
-MAX_CONNECTIONS = 200
-POOL_WAIT_SECONDS = 5.0
+# Connections one pool may open to Redis (each worker has two pools: shared state and rate limits).
+# redis-py's default, 100, failed turns with "Too many connections" at 600 concurrent interviews on
+# two workers (bench/RESULTS.md); connections are opened only as concurrent commands need them.
+MAX_CONNECTIONS = 500
 
 
-def connection_pool(url: str, **options: object) -> BlockingConnectionPool:
-    """A pool for `url` whose commands queue for a connection when all are busy."""
-    return BlockingConnectionPool.from_url(url, max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT_SECONDS, **options)
+def connection_pool(url: str, **options: Any) -> ConnectionPool:
+    """A pool for `url` that opens up to MAX_CONNECTIONS connections."""
+    return ConnectionPool.from_url(url, max_connections=MAX_CONNECTIONS, **options)
 
 
 async def connect(url: str, *, timeout_seconds: float = 5.0) -> Redis:
