@@ -63,14 +63,16 @@ class InterviewRepository:
 
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
-        self._saved: dict[str, tuple[Any, ...]] = {}  # progress as last read or written, per session
+        # Each interview read or added here, with its progress as last read or written: commit()
+        # writes whatever the flow changed since, so no caller can forget to.
+        self._tracked: dict[str, tuple[InterviewSession, tuple[Any, ...]]] = {}
 
     async def add_session(self, session: InterviewSession) -> None:
         """Insert a new interview."""
         await before_write(self.db)
         session.updated_at = session.created_at
         await self.db.execute(_INSERT_SESSION, _columns(SESSIONS, session))
-        self._saved[session.id] = _progress(session)
+        self._tracked[session.id] = (session, _progress(session))
 
     async def get_session(self, session_id: str, user_id: str, *, for_update: bool = False) -> InterviewSession | None:
         """The user's interview, or None when it does not exist or belongs to someone else."""
@@ -79,19 +81,8 @@ class InterviewRepository:
         if row is None:
             return None
         session = _detached(InterviewSession, row)
-        self._saved[session.id] = _progress(session)
+        self._tracked[session.id] = (session, _progress(session))
         return session
-
-    async def save_progress(self, session: InterviewSession) -> None:
-        """Write the interview's phase, counters and outcome when they changed since read or written."""
-        progress = _progress(session)
-        if self._saved.get(session.id) == progress:
-            return
-        await before_write(self.db)
-        session.updated_at = utcnow()
-        values = dict(zip(PROGRESS_COLUMNS, progress, strict=True))
-        await self.db.execute(_SAVE_PROGRESS, {"where_id": session.id, "updated_at": session.updated_at, **values})
-        self._saved[session.id] = progress
 
     async def list_sessions(self, user_id: str, limit: int, offset: int = 0) -> list[InterviewSession]:
         """The user's interviews, newest first."""
@@ -132,8 +123,19 @@ class InterviewRepository:
         await self.db.execute(_INSERT_EVALUATION, _columns(EVALUATIONS, record))
 
     async def commit(self) -> None:
-        """Make what is written so far durable (the candidate's answer before a provider call)."""
+        """Write what the interviews' flow changed, then make everything durable (an answer before a provider call)."""
+        for session, saved in list(self._tracked.values()):
+            progress = _progress(session)
+            if progress != saved:
+                await self._save_progress(session, progress)
         await self.db.commit()
+
+    async def _save_progress(self, session: InterviewSession, progress: tuple[Any, ...]) -> None:
+        await before_write(self.db)
+        session.updated_at = utcnow()
+        values = dict(zip(PROGRESS_COLUMNS, progress, strict=True))
+        await self.db.execute(_SAVE_PROGRESS, {"where_id": session.id, "updated_at": session.updated_at, **values})
+        self._tracked[session.id] = (session, progress)
 
 
 def _progress(session: InterviewSession) -> tuple[Any, ...]:

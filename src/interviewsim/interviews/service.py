@@ -108,6 +108,7 @@ class InterviewService:
         flow.apply_reply(session, reply, Directive.GREET)
         await self.repository.add_session(session)
         await self._store_reply(session, [], reply)
+        await self.repository.commit()
         return session.id, self._turn_result(session, reply)
 
     async def chat(self, user: AuthUser, request: ChatRequest) -> TurnResult:
@@ -142,11 +143,9 @@ class InterviewService:
         marker = request.user_message.strip()
         if marker in END_MARKERS:
             messages = await self.repository.messages(session.id)
-            await self.repository.save_progress(session)
             await self.repository.commit()  # no transaction stays open while the provider works
             return self._pending(session, messages, Directive.CLOSE, ENDED_BY_MARKER[marker])
         messages = await self._record_answer(session, request.user_message)
-        await self.repository.save_progress(session)
         # The answer is durable before any provider is called: an upstream fault never loses it,
         # and no transaction (or pooled connection) is held while the provider works.
         await self.repository.commit()
@@ -164,7 +163,6 @@ class InterviewService:
             return await self._end(turn.session, turn.messages, "early", reply)
         flow.apply_reply(turn.session, reply, turn.directive)
         await self._store_reply(turn.session, turn.messages, reply)
-        await self.repository.save_progress(turn.session)
         await self.repository.commit()
         return self._turn_result(turn.session, reply)
 
@@ -181,10 +179,11 @@ class InterviewService:
             return stored.payload
         if session.phase != Phase.ENDED:
             self._mark_ended(session, "results_requested")
-            await self.repository.save_progress(session)
             await self.repository.commit()
         messages = await self.repository.messages(session.id)
-        return await self._evaluate(session, messages)
+        payload = await self._evaluate(session, messages)
+        await self.repository.commit()
+        return payload
 
     async def list_sessions(self, user: AuthUser, limit: int, offset: int) -> list[InterviewSession]:
         """The caller's interviews, newest first."""
@@ -263,7 +262,6 @@ class InterviewService:
         flow.apply_reply(session, closing, Directive.CLOSE)
         self._mark_ended(session, ended_by)
         await self._store_reply(session, messages, closing)
-        await self.repository.save_progress(session)
         # The ended transcript is durable before grading: a failed evaluator loses nothing.
         await self.repository.commit()
         evaluation = await self._evaluate(session, messages)
@@ -307,7 +305,6 @@ class InterviewService:
             )
         )
         session.score = evaluation.scores.overall
-        await self.repository.save_progress(session)
         return payload
 
     def _turn_result(self, session: InterviewSession, reply: InterviewerReply) -> TurnResult:
