@@ -8,9 +8,9 @@ ORM session, and are written back only through the methods below.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import RowMapping, Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
@@ -45,17 +45,12 @@ _INSERT_MESSAGE = insert(MESSAGES)
 _INSERT_EVALUATION = insert(EVALUATIONS)
 _SAVE_PROGRESS = update(SESSIONS).where(SESSIONS.c.id == bindparam("where_id"))
 
-Row = TypeVar("Row", InterviewSession, Message, EvaluationRecord)
 MESSAGE_COLUMNS = tuple(column.name for column in MESSAGES.columns if column.name != "id")
 
 
 def _columns(table: Table, obj: object) -> dict[str, Any]:
     """The values of `obj` for every column of `table` that it has set."""
     return {column.name: getattr(obj, column.name) for column in table.columns if column.name in vars(obj)}
-
-
-def _detached(kind: type[Row], row: RowMapping) -> Row:
-    return kind(**row)
 
 
 class InterviewRepository:
@@ -80,7 +75,7 @@ class InterviewRepository:
         row = (await self.db.execute(query, {"session_id": session_id, "user_id": user_id})).mappings().first()
         if row is None:
             return None
-        session = _detached(InterviewSession, row)
+        session = InterviewSession(**row)
         self._tracked[session.id] = (session, _progress(session))
         return session
 
@@ -93,12 +88,12 @@ class InterviewRepository:
             .limit(limit)
             .offset(offset)
         )
-        return [_detached(InterviewSession, row) for row in (await self.db.execute(query)).mappings()]
+        return [InterviewSession(**row) for row in (await self.db.execute(query)).mappings()]
 
     async def messages(self, session_id: str) -> list[Message]:
         """The transcript in order."""
         rows = (await self.db.execute(_TRANSCRIPT, {"session_id": session_id})).mappings()
-        return [_detached(Message, row) for row in rows]
+        return [Message(**row) for row in rows]
 
     async def append_message(self, session_id: str, seq: int, **fields: Any) -> Message:
         """Insert a turn as number `seq` of the transcript.
@@ -115,7 +110,7 @@ class InterviewRepository:
     async def get_evaluation(self, session_id: str) -> EvaluationRecord | None:
         """The stored evaluation of an interview, if any."""
         row = (await self.db.execute(_EVALUATION, {"session_id": session_id})).mappings().first()
-        return None if row is None else _detached(EvaluationRecord, row)
+        return None if row is None else EvaluationRecord(**row)
 
     async def add_evaluation(self, record: EvaluationRecord) -> None:
         """Store an interview's evaluation."""

@@ -158,7 +158,7 @@ class RedisTurnLocks:
             delay = min(delay * 2, self._max_poll_seconds)
 
     async def _keep_alive(self, key: str, token: str, session_id: str, done: asyncio.Event) -> None:
-        while not done.is_set():
+        while True:
             await asyncio.sleep(self._renew_every)
             if done.is_set():
                 return
