@@ -33,7 +33,9 @@ InterviewType = Literal["Technical", "Behavioral", "HR", "Mixed"]
 Difficulty = Literal["Beginner", "Intermediate", "Advanced"]
 INTERVIEW_TYPES: tuple[str, ...] = get_args(InterviewType)
 DIFFICULTIES: tuple[str, ...] = get_args(Difficulty)
-NOT_BLANK = r"\S"
+# One character that str.strip() keeps: the model strips input first, and Python counts more
+# characters as whitespace (U+001C-U+001F, U+0085) than the JSON Schema regex class \s does.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 SESSION_ID = r"^[\w-]+$"
 
 
