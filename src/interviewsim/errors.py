@@ -29,6 +29,9 @@ from interviewsim.llm.errors import ProviderError
 log = logging.getLogger(__name__)
 
 
+DATABASE_UNAVAILABLE = "The database could not be reached just now; please try again in a moment."
+
+
 class AppError(Exception):
     """An error a client can act on: a status, a code and a human sentence."""
 
@@ -98,6 +101,16 @@ class Unavailable(AppError):
     code = "unavailable"
 
 
+class DatabaseUnavailable(AppError):
+    """The database dropped out or cannot be reached; a retry in a moment reconnects."""
+
+    status = 503
+    code = "database_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(DATABASE_UNAVAILABLE, retry_after=1)
+
+
 class ErrorOut(BaseModel):
     """The body of every error response."""
 
@@ -159,9 +172,6 @@ def _describe_validation(error: RequestValidationError) -> str:
     return f"{message}."
 
 
-DATABASE_UNAVAILABLE = "The database could not be reached just now; please try again in a moment."
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error through the one JSON shape; never leak a trace."""
 
@@ -183,7 +193,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
             reason = type(error.orig).__name__
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
-            return error_response(503, DATABASE_UNAVAILABLE, "database_unavailable", retry_after=1)
+            return await _app_error(request, DatabaseUnavailable())
         return await _unexpected(request, error)
 
     @app.exception_handler(Exception)

@@ -1,13 +1,40 @@
-"""The repository writes an interview's progress at commit: what the flow changed, and nothing else."""
+"""The repository, on both drivers (asyncpg on PostgreSQL, SQLAlchemy on SQLite): same rows, same rules."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
-from interviewsim.interviews.models import InterviewSession
-from interviewsim.interviews.repository import InterviewRepository
+import pytest
+from starlette.datastructures import State
+
+from interviewsim.errors import DatabaseUnavailable
+from interviewsim.interviews.models import EvaluationRecord, InterviewSession
+from interviewsim.interviews.repository_asyncpg import AsyncpgInterviewRepository
+from interviewsim.interviews.repository_sqlalchemy import SqlAlchemyInterviewRepository
+from interviewsim.interviews.stores import open_repository
 from interviewsim.storage.db import create_engine, migrate, session_factory
+from interviewsim.storage.postgres import asyncpg_dsn, create_pool
 from interviewsim.storage.types import utcnow
+from tests.support.databases import terminate_other_backends
+
+
+@contextlib.asynccontextmanager
+async def app_storage(database_url: str) -> AsyncIterator[State]:
+    """The storage the app's lifespan sets up: a migrated engine, its sessions and, on PostgreSQL, the asyncpg pool."""
+    engine = create_engine(database_url)
+    await migrate(engine)
+    dsn = asyncpg_dsn(database_url)
+    state = State({"session_factory": session_factory(engine), "pg_pool": dsn and await create_pool(dsn, max_size=4)})
+    try:
+        yield state
+    finally:
+        if state.pg_pool is not None:
+            await state.pg_pool.close()
+        await engine.dispose()
 
 
 def _interview(user_id: str) -> InterviewSession:
@@ -30,28 +57,28 @@ def _interview(user_id: str) -> InterviewSession:
     )
 
 
+async def test_each_database_gets_its_driver(database_url: str) -> None:
+    async with app_storage(database_url) as state, open_repository(state) as repository:
+        expected = AsyncpgInterviewRepository if "postgresql" in database_url else SqlAlchemyInterviewRepository
+        assert type(repository) is expected
+
+
 async def test_commit_writes_what_the_flow_changed_and_leaves_untouched_rows_alone(database_url: str) -> None:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    factory = session_factory(engine)
-    try:
+    async with app_storage(database_url) as state:
         changed, untouched = _interview("alice"), _interview("alice")
-        async with factory() as db:
-            repository = InterviewRepository(db)
+        async with open_repository(state) as repository:
             await repository.add_session(changed)
             await repository.add_session(untouched)
             await repository.commit()
 
-        async with factory() as db:
-            repository = InterviewRepository(db)
+        async with open_repository(state) as repository:
             loaded = await repository.get_session(changed.id, "alice", for_update=True)
             other = await repository.get_session(untouched.id, "alice")
             assert loaded is not None and other is not None
             loaded.phase, loaded.questions_asked = "core", 1
             await repository.commit()
 
-        async with factory() as db:
-            repository = InterviewRepository(db)
+        async with open_repository(state) as repository:
             after = await repository.get_session(changed.id, "alice")
             other_after = await repository.get_session(untouched.id, "alice")
             assert await repository.get_session(changed.id, "bob") is None  # never another user's interview
@@ -59,5 +86,116 @@ async def test_commit_writes_what_the_flow_changed_and_leaves_untouched_rows_alo
         assert (after.phase, after.questions_asked) == ("core", 1)
         assert after.updated_at > changed.created_at
         assert other_after.updated_at == untouched.updated_at  # no write: it stays out of "recently active"
+
+
+async def test_every_column_round_trips_with_its_type(database_url: str) -> None:
+    interview = _interview("alice")
+    interview.job_description, interview.resume = "Build APIs — ünïcode", None
+    usage = {"input_tokens": 1200, "output_tokens": 80}
+    payload = {"summary": "Solid", "scores": {"overall": 71}, "strengths": ["metrics"], "pass": True}
+    async with app_storage(database_url) as state:
+        async with open_repository(state) as repository:
+            await repository.add_session(interview)
+            await repository.append_message(interview.id, 1, role="assistant", text="Hi", kind="greeting", usage=usage)
+            await repository.append_message(interview.id, 2, role="user", text="Hello")
+            record = EvaluationRecord(
+                session_id=interview.id,
+                user_id="alice",
+                evaluator="gemini",
+                score=71,
+                payload=payload,
+                usage=None,
+                created_at=utcnow(),
+            )
+            await repository.add_evaluation(record)
+            await repository.commit()
+
+        async with open_repository(state) as repository:
+            loaded = await repository.get_session(interview.id, "alice")
+            messages = await repository.messages(interview.id)
+            evaluation = await repository.get_evaluation(interview.id)
+            listed = await repository.list_sessions("alice", limit=10)
+    assert loaded is not None and evaluation is not None
+    for name in ("domain", "job_description", "resume", "seed", "phase", "duration", "warmup_exchanges", "score"):
+        assert getattr(loaded, name) == getattr(interview, name), name
+    # Timestamps come back aware, in UTC, to the microsecond.
+    assert loaded.created_at == interview.created_at and loaded.created_at.tzinfo is not None
+    assert loaded.created_at.utcoffset() == timedelta(0) and loaded.ended_at is None
+    assert [(m.seq, m.role, m.text, m.kind, m.usage) for m in messages] == [
+        (1, "assistant", "Hi", "greeting", usage),
+        (2, "user", "Hello", None, None),
+    ]
+    assert all(isinstance(m.created_at, datetime) and m.created_at.tzinfo is not None for m in messages)
+    assert (evaluation.payload, evaluation.usage, evaluation.score) == (payload, None, 71)
+    assert [s.id for s in listed] == [interview.id]
+
+
+async def test_a_failed_request_leaves_no_trace(database_url: str) -> None:
+    interview = _interview("alice")
+    async with app_storage(database_url) as state:
+        async with open_repository(state) as repository:
+            await repository.add_session(interview)
+            await repository.commit()
+        async with open_repository(state) as repository:
+            loaded = await repository.get_session(interview.id, "alice", for_update=True)
+            assert loaded is not None
+            await repository.append_message(interview.id, 1, role="user", text="lost")
+            loaded.questions_asked = 5
+            await repository.rollback()
+        async with open_repository(state) as repository:
+            assert await repository.messages(interview.id) == []
+            again = await repository.get_session(interview.id, "alice")
+    assert again is not None and again.questions_asked == 0
+
+
+async def test_a_connection_dropped_mid_transaction_is_a_clear_503_and_the_pool_recovers(postgres_url: str) -> None:
+    dsn = asyncpg_dsn(postgres_url)
+    assert dsn is not None
+    async with app_storage(postgres_url) as state:
+        interview = _interview("alice")
+        async with open_repository(state) as repository:
+            await repository.add_session(interview)
+            await repository.commit()
+        async with open_repository(state) as repository:
+            assert await repository.get_session(interview.id, "alice", for_update=True) is not None
+            assert await terminate_other_backends(dsn) >= 1  # the transaction's connection among them
+            with pytest.raises(DatabaseUnavailable) as raised:
+                await repository.messages(interview.id)
+            error = raised.value
+            assert (error.status, error.code, error.retry_after) == (503, "database_unavailable", 1)
+            await repository.rollback()  # nothing to undo on a dead connection, and no error either
+        async with open_repository(state) as repository:
+            assert await repository.get_session(interview.id, "alice") is not None
+
+
+async def test_an_unreachable_database_is_a_clear_503() -> None:
+    with contextlib.closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once the probe closes
+    pool = await create_pool(f"postgresql://postgres@127.0.0.1:{port}/test", max_size=1)
+    try:
+        with pytest.raises(DatabaseUnavailable):
+            await AsyncpgInterviewRepository(pool).messages("any")
     finally:
-        await engine.dispose()
+        await pool.close()
+
+
+async def test_no_connection_is_held_between_transactions(postgres_url: str) -> None:
+    """While a provider works between the answer's commit and the reply's, the pool has the connection back."""
+    async with app_storage(postgres_url) as state:
+        interview = _interview("alice")
+        async with open_repository(state) as repository:
+            await repository.add_session(interview)
+            assert state.pg_pool.get_idle_size() == state.pg_pool.get_size() - 1  # the insert's transaction
+            await repository.commit()
+            assert state.pg_pool.get_idle_size() == state.pg_pool.get_size()
+            await repository.messages(interview.id)  # a plain read borrows a connection and returns it
+            assert state.pg_pool.get_idle_size() == state.pg_pool.get_size()
+
+
+def test_sqlalchemy_urls_become_asyncpg_dsns() -> None:
+    assert asyncpg_dsn("sqlite+aiosqlite:///x.db") is None
+    assert asyncpg_dsn("postgresql+asyncpg://u:p%40ss@db:5432/app?ssl=require") == (
+        "postgresql://u:p%40ss@db:5432/app?sslmode=require"
+    )
+    assert asyncpg_dsn("postgresql://u@db/app") == "postgresql://u@db/app"

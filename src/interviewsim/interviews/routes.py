@@ -11,11 +11,10 @@ from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
 from interviewsim.auth.deps import CurrentUser
-from interviewsim.deps import DbSession, EnginesDep, SettingsDep, StreamingDbSession
+from interviewsim.deps import EnginesDep, SettingsDep
 from interviewsim.errors import ERROR_RESPONSES, AppError
 from interviewsim.interviews.guard import Guard, rate_limit
 from interviewsim.interviews.models import InterviewSession, Message
-from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import (
     ChatOut,
     ChatRequest,
@@ -31,24 +30,25 @@ from interviewsim.interviews.schemas import (
 )
 from interviewsim.interviews.service import InterviewService, TurnResult
 from interviewsim.interviews.sse import sse_event
+from interviewsim.interviews.stores import Repository, StreamingRepository
 from interviewsim.llm.base import Phase, ReplyDelta
 
 router = APIRouter(prefix="/api", tags=["interviews"], responses=ERROR_RESPONSES)
 
 
-async def interview_service(db: DbSession, engines: EnginesDep, settings: SettingsDep) -> InterviewService:
+async def interview_service(repository: Repository, engines: EnginesDep, settings: SettingsDep) -> InterviewService:
     """The interview service bound to this request's transaction."""
-    return InterviewService(InterviewRepository(db), engines, pass_mark=settings.pass_mark)
+    return InterviewService(repository, engines, pass_mark=settings.pass_mark)
 
 
 Service = Annotated[InterviewService, Depends(interview_service)]
 
 
 async def streaming_interview_service(
-    db: StreamingDbSession, engines: EnginesDep, settings: SettingsDep
+    repository: StreamingRepository, engines: EnginesDep, settings: SettingsDep
 ) -> InterviewService:
     """The interview service on a transaction that lives as long as the stream."""
-    return InterviewService(InterviewRepository(db), engines, pass_mark=settings.pass_mark)
+    return InterviewService(repository, engines, pass_mark=settings.pass_mark)
 
 
 StreamingService = Annotated[InterviewService, Depends(streaming_interview_service)]

@@ -133,18 +133,6 @@ async def before_write(db: AsyncSession) -> None:
         await gate.enter(db.sync_session)
 
 
-async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: commit on success, roll back on any error."""
-    async with factory() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
-
-
 def alembic_config() -> Config:
     """Alembic configuration pointing at the migrations shipped in the package."""
     config = Config()

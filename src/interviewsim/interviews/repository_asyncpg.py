@@ -1,0 +1,168 @@
+"""InterviewRepository on a raw asyncpg connection: PostgreSQL without an ORM or Core layer per statement.
+
+One turn's database work took 1.7 ms of CPU through SQLAlchemy Core and 0.5 ms here
+(bench/RESULTS.md). The SQL is written once from the table definitions, so the migrations stay
+the single source of the schema; asyncpg prepares each statement once per connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from asyncpg.transaction import Transaction
+from sqlalchemy import Column, Integer, Table
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
+
+from interviewsim.interviews.repository import (
+    EVALUATIONS,
+    MESSAGES,
+    PROGRESS_COLUMNS,
+    SESSIONS,
+    InterviewRepository,
+    Row,
+)
+from interviewsim.storage.postgres import CONNECTION_FAILURES, acquire, release, unavailable_on_disconnect
+
+
+def _names(columns: Iterable[Column[Any]]) -> str:
+    return ", ".join(column.name for column in columns)
+
+
+def _inserted_columns(table: Table) -> tuple[Column[Any], ...]:
+    """Every column but a serial primary key, which the database numbers."""
+    return tuple(c for c in table.columns if not (c.primary_key and isinstance(c.type, Integer)))
+
+
+def _insert_sql(table: Table) -> str:
+    columns = _inserted_columns(table)
+    placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+    return f"INSERT INTO {table.name} ({_names(columns)}) VALUES ({placeholders})"
+
+
+def _default(column: Column[Any]) -> Any:
+    """The model's Python-side default for a column left out of an insert (as SQLAlchemy applies it)."""
+    default = column.default
+    if isinstance(default, CallableColumnDefault):
+        return default.arg(None)  # type: ignore[arg-type]  # a plain function, wrapped to accept a context
+    if isinstance(default, ScalarElementColumnDefault):
+        return default.arg
+    return None
+
+
+_OWNED_SESSION = f"SELECT {_names(SESSIONS.columns)} FROM {SESSIONS.name} WHERE id = $1 AND user_id = $2"
+_OWNED_SESSION_FOR_UPDATE = f"{_OWNED_SESSION} FOR UPDATE"
+_SESSIONS_OF_USER = (
+    f"SELECT {_names(SESSIONS.columns)} FROM {SESSIONS.name} WHERE user_id = $1 "
+    "ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
+)
+_TRANSCRIPT = f"SELECT {_names(MESSAGES.columns)} FROM {MESSAGES.name} WHERE session_id = $1 ORDER BY seq"
+_EVALUATION = f"SELECT {_names(EVALUATIONS.columns)} FROM {EVALUATIONS.name} WHERE session_id = $1"
+_INSERTS = {table.name: (_insert_sql(table), _inserted_columns(table)) for table in (SESSIONS, MESSAGES, EVALUATIONS)}
+_PROGRESS_WRITTEN = (*PROGRESS_COLUMNS, "updated_at")
+_SAVE_PROGRESS = (
+    f"UPDATE {SESSIONS.name} SET "
+    + ", ".join(f"{name} = ${n}" for n, name in enumerate(_PROGRESS_WRITTEN, start=2))
+    + " WHERE id = $1"
+)
+
+
+class AsyncpgInterviewRepository(InterviewRepository):
+    """Interview rows through an asyncpg pool.
+
+    A connection is held only while a transaction is open (from the first write or row lock to
+    commit or rollback) or for one plain read: never while a provider works between commits.
+    """
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__()
+        self.pool = pool
+        self._connection: PoolConnectionProxy | None = None
+        self._transaction: Transaction | None = None
+
+    async def rollback(self) -> None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is not None:
+            # A connection that dropped has nothing left to undo; the pool replaces it.
+            with contextlib.suppress(*CONNECTION_FAILURES):
+                await transaction.rollback()
+        await self.release()
+
+    async def release(self) -> None:
+        """Give the connection back to the pool (a transaction still open is rolled back by the pool's reset)."""
+        connection, self._connection = self._connection, None
+        self._transaction = None
+        if connection is not None:
+            await release(self.pool, connection)
+
+    async def _begin(self) -> PoolConnectionProxy:
+        """The connection of the open transaction, opening one if none is (after the last commit)."""
+        if self._connection is None:
+            self._connection = await acquire(self.pool)
+        if self._transaction is None:
+            transaction = self._connection.transaction()
+            with unavailable_on_disconnect():
+                await transaction.start()
+            self._transaction = transaction
+        return self._connection
+
+    @contextlib.asynccontextmanager
+    async def _reading(self) -> AsyncIterator[PoolConnectionProxy]:
+        """The open transaction's connection, else one borrowed for this read alone.
+
+        A plain read needs no transaction: under READ COMMITTED each statement sees its own snapshot anyway.
+        """
+        if self._connection is not None:
+            with unavailable_on_disconnect():
+                yield self._connection
+            return
+        connection = await acquire(self.pool)
+        try:
+            with unavailable_on_disconnect():
+                yield connection
+        finally:
+            await release(self.pool, connection)
+
+    async def _insert(self, table: Table, values: dict[str, Any]) -> None:
+        sql, columns = _INSERTS[table.name]
+        arguments = [values[c.name] if c.name in values else _default(c) for c in columns]
+        connection = await self._begin()
+        with unavailable_on_disconnect():
+            await connection.execute(sql, *arguments)
+
+    async def _session_row(self, session_id: str, user_id: str, *, for_update: bool) -> Row | None:
+        if for_update:
+            connection = await self._begin()
+            with unavailable_on_disconnect():
+                return await connection.fetchrow(_OWNED_SESSION_FOR_UPDATE, session_id, user_id)
+        async with self._reading() as connection:
+            return await connection.fetchrow(_OWNED_SESSION, session_id, user_id)
+
+    async def _session_rows(self, user_id: str, limit: int, offset: int) -> Iterable[Row]:
+        async with self._reading() as connection:
+            return await connection.fetch(_SESSIONS_OF_USER, user_id, limit, offset)
+
+    async def _transcript_rows(self, session_id: str) -> Iterable[Row]:
+        async with self._reading() as connection:
+            return await connection.fetch(_TRANSCRIPT, session_id)
+
+    async def _evaluation_row(self, session_id: str) -> Row | None:
+        async with self._reading() as connection:
+            return await connection.fetchrow(_EVALUATION, session_id)
+
+    async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
+        connection = await self._begin()
+        with unavailable_on_disconnect():
+            await connection.execute(_SAVE_PROGRESS, session_id, *(values[name] for name in _PROGRESS_WRITTEN))
+
+    async def _commit(self) -> None:
+        transaction, self._transaction = self._transaction, None
+        try:
+            if transaction is not None:
+                with unavailable_on_disconnect():
+                    await transaction.commit()
+        finally:
+            await self.release()

@@ -1,0 +1,63 @@
+"""InterviewRepository on a SQLAlchemy session: prebuilt Core statements with bound parameters (SQLite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from interviewsim.interviews.repository import EVALUATIONS, MESSAGES, SESSIONS, InterviewRepository, Row
+from interviewsim.storage.db import before_write
+
+_OWNED_SESSION = select(SESSIONS).where(
+    SESSIONS.c.id == bindparam("session_id"), SESSIONS.c.user_id == bindparam("user_id")
+)
+_OWNED_SESSION_FOR_UPDATE = _OWNED_SESSION.with_for_update()
+_TRANSCRIPT = select(MESSAGES).where(MESSAGES.c.session_id == bindparam("session_id")).order_by(MESSAGES.c.seq)
+_EVALUATION = select(EVALUATIONS).where(EVALUATIONS.c.session_id == bindparam("session_id"))
+_INSERTS = {table.name: insert(table) for table in (SESSIONS, MESSAGES, EVALUATIONS)}
+_SAVE_PROGRESS = update(SESSIONS).where(SESSIONS.c.id == bindparam("where_id"))
+
+
+class SqlAlchemyInterviewRepository(InterviewRepository):
+    """Interview rows through the request's AsyncSession; on SQLite each write waits at the write gate."""
+
+    def __init__(self, db: AsyncSession) -> None:
+        super().__init__()
+        self.db = db
+
+    async def rollback(self) -> None:
+        await self.db.rollback()
+
+    async def _insert(self, table: Table, values: dict[str, Any]) -> None:
+        await before_write(self.db)
+        await self.db.execute(_INSERTS[table.name], values)
+
+    async def _session_row(self, session_id: str, user_id: str, *, for_update: bool) -> Row | None:
+        query = _OWNED_SESSION_FOR_UPDATE if for_update else _OWNED_SESSION
+        return (await self.db.execute(query, {"session_id": session_id, "user_id": user_id})).mappings().first()
+
+    async def _session_rows(self, user_id: str, limit: int, offset: int) -> Iterable[Row]:
+        query = (
+            select(SESSIONS)
+            .where(SESSIONS.c.user_id == user_id)
+            .order_by(SESSIONS.c.created_at.desc(), SESSIONS.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return (await self.db.execute(query)).mappings().all()
+
+    async def _transcript_rows(self, session_id: str) -> Iterable[Row]:
+        return (await self.db.execute(_TRANSCRIPT, {"session_id": session_id})).mappings().all()
+
+    async def _evaluation_row(self, session_id: str) -> Row | None:
+        return (await self.db.execute(_EVALUATION, {"session_id": session_id})).mappings().first()
+
+    async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
+        await before_write(self.db)
+        await self.db.execute(_SAVE_PROGRESS, {"where_id": session_id, **values})
+
+    async def _commit(self) -> None:
+        await self.db.commit()
