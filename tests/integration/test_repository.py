@@ -130,6 +130,20 @@ async def test_every_column_round_trips_with_its_type(database_url: str) -> None
     assert [s.id for s in listed] == [interview.id]
 
 
+async def test_columns_left_out_take_the_models_defaults(database_url: str) -> None:
+    interview = _interview("alice")
+    for name in ("warmup_exchanges", "questions_asked", "consecutive_rude"):
+        delattr(interview, name)
+    async with app_storage(database_url) as state:
+        async with open_repository(state) as repository:
+            await repository.add_session(interview)
+            await repository.commit()
+        async with open_repository(state) as repository:
+            loaded = await repository.get_session(interview.id, "alice")
+    assert loaded is not None
+    assert (loaded.warmup_exchanges, loaded.questions_asked, loaded.consecutive_rude, loaded.score) == (0, 0, 0, None)
+
+
 async def test_a_failed_request_leaves_no_trace(database_url: str) -> None:
     interview = _interview("alice")
     async with app_storage(database_url) as state:
