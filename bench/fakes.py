@@ -1,8 +1,9 @@
 """The fake vendors in their own process, so their CPU is not the server's: `python -m bench.fakes LATENCY READY`.
 
 Claude, Gemini and ElevenLabs (the wire-level test fakes, fixed latency) plus a control app with
-`GET /stats` (requests per vendor) and `POST /null` (an instant answer, to measure the client's floor),
-each on its own 127.0.0.1 port. The process writes its URLs as JSON to READY and stops when its stdin closes.
+`GET /stats` (requests per vendor), `POST /null` (an instant answer, to measure the client's floor)
+and `POST /timer` (how late the fakes' sleeps woke since the last call), each on its own 127.0.0.1
+port. The process writes its URLs as JSON to READY and stops when its stdin closes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import json
 import socket
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +33,7 @@ from tests.fakes.scripts import EVALUATION, interviewer_reply
 
 from bench.config import FakeLatency
 from bench.loop import run_fast
+from bench.stats import summarize_ms
 from interviewsim.runtime import settle_heap_for_serving
 
 ANTHROPIC_KEY = "sk-ant-bench-0123456789"
@@ -59,6 +62,31 @@ class Tally:
         return {"requests": dict(self.requests), "connections": {name: len(p) for name, p in self.peers.items()}}
 
 
+class TimerProbe:
+    """Measures how late a sleep wakes on the fakes' loop: every fake's fixed latency overshoots by as much.
+
+    The loop's timers have millisecond resolution and the loop is busy serving, so a 1 s sleep
+    ends a little after 1 s; the bench counts that as the server's added latency unless it is known.
+    """
+
+    INTERVAL = 0.05
+
+    def __init__(self) -> None:
+        self.lateness: list[float] = []
+
+    async def run(self) -> None:
+        """Sleep INTERVAL over and over, noting how late each wake-up is (until cancelled)."""
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(self.INTERVAL)
+            self.lateness.append(max(0.0, time.perf_counter() - started - self.INTERVAL))
+
+    def take(self) -> dict[str, float | int | None]:
+        """The lateness since the last call, summarized in ms; starts a new window."""
+        samples, self.lateness = self.lateness, []
+        return summarize_ms(samples)
+
+
 class Counted:
     """ASGI wrapper counting the HTTP requests an app receives and the connections they use."""
 
@@ -84,8 +112,8 @@ class QuietServer(uvicorn.Server):
         yield
 
 
-def control_app(tally: Tally) -> Starlette:
-    """`GET /stats` and `POST /null`."""
+def control_app(tally: Tally, timer: TimerProbe) -> Starlette:
+    """`GET /stats`, `POST /null` and `POST /timer`."""
 
     async def stats(_: Request) -> JSONResponse:
         return JSONResponse(tally.as_json())
@@ -94,10 +122,19 @@ def control_app(tally: Tally) -> Starlette:
         await request.body()
         return JSONResponse({"ok": True})
 
-    return Starlette(routes=[Route("/stats", stats), Route("/null", null, methods=["POST"])])
+    async def timer_lateness(_: Request) -> JSONResponse:
+        return JSONResponse(timer.take())
+
+    return Starlette(
+        routes=[
+            Route("/stats", stats),
+            Route("/null", null, methods=["POST"]),
+            Route("/timer", timer_lateness, methods=["POST"]),
+        ]
+    )
 
 
-def vendor_apps(latency: FakeLatency, tally: Tally) -> tuple[dict[str, ASGIApp], bytes]:
+def vendor_apps(latency: FakeLatency, tally: Tally, timer: TimerProbe) -> tuple[dict[str, ASGIApp], bytes]:
     """The three fakes (counted) and the control app, by name; and the MP3 the voice fake sends."""
     anthropic = BenchAnthropic(
         default=interviewer_reply,
@@ -118,7 +155,7 @@ def vendor_apps(latency: FakeLatency, tally: Tally) -> tuple[dict[str, ASGIApp],
         "anthropic": Counted(anthropic.app, tally, "anthropic"),
         "gemini": Counted(gemini.app, tally, "gemini"),
         "eleven": Counted(eleven.app, tally, "eleven"),
-        "control": control_app(tally),
+        "control": control_app(tally, timer),
     }
     return apps, audio
 
@@ -134,7 +171,8 @@ def listening_socket() -> socket.socket:
 
 async def serve(latency: FakeLatency, ready: Path) -> None:
     """Serve every app until stdin closes."""
-    apps, audio = vendor_apps(latency, Tally())
+    timer = TimerProbe()
+    apps, audio = vendor_apps(latency, Tally(), timer)
     servers, sockets, urls = [], [], {}
     for name, app in apps.items():
         sock = listening_socket()
@@ -145,6 +183,7 @@ async def serve(latency: FakeLatency, ready: Path) -> None:
         sockets.append(sock)
         urls[name] = f"http://127.0.0.1:{sock.getsockname()[1]}"
     tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in zip(servers, sockets, strict=True)]
+    probe = asyncio.create_task(timer.run())
     while not all(server.started for server in servers):  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.01)
     # Like the server: the fakes' own collector pauses would otherwise count as server latency.
@@ -153,9 +192,10 @@ async def serve(latency: FakeLatency, ready: Path) -> None:
     temporary.write_text(json.dumps({"urls": urls, "audio_bytes": len(audio)}))
     temporary.rename(ready)
     await asyncio.to_thread(_wait_for_stdin_eof)
+    probe.cancel()
     for server in servers:
         server.should_exit = True
-    await asyncio.gather(*tasks)
+    await asyncio.gather(*tasks, probe, return_exceptions=True)
 
 
 def _wait_for_stdin_eof() -> None:

@@ -97,6 +97,7 @@ async def vendor_phase(
     task, tick = driver.task("interviews on fake vendors", interviews * per_interview)
     recorder = Recorder(on_request=tick)
     calls_before = fakes.stats()
+    fakes.timer_lateness()  # a new window: only this phase's lateness is reported
     meter = CpuMeter({"server": server.pid, "fakes": fakes.pid, "client": os.getpid()}, trees=("server",))
     lag = LagMonitor()
     ramp = config.ramp if config.ramp is not None else config.latency.anthropic
@@ -125,6 +126,7 @@ async def vendor_phase(
     completed = len(recorder.added["results"])  # interviews that got to the end
     driver.progress.update(task, completed=interviews * per_interview)
     calls_after = fakes.stats()
+    lateness = fakes.timer_lateness()
     actual = _grown(calls_before, calls_after, "requests")
     connections = _grown(calls_before, calls_after, "connections")
     expected = plan.expected_calls(interviews)
@@ -155,6 +157,7 @@ async def vendor_phase(
         "interviews_completed": completed,
         "client": {"floor_ms": summarize_ms(floor_samples), "loop_lag_ms": summarize_ms(lag.lags)},
         "server_probe_ms": summarize_ms(probes),
+        "fake_timer_lateness_ms": lateness,
         "tokens_per_interview": tokens,
     }
 

@@ -47,6 +47,7 @@ VARIANT_KEYS = (
     "vendor.client.floor_ms.p50",
     "vendor.client.loop_lag_ms.p99",
     "vendor.server_probe_ms.p99",
+    "vendor.fake_timer_lateness_ms.p50",
     "vendor.cpu_pct.machine",
     "vendor.vendor_connections_opened",
     "vendor.server_cpu_ms_per_request",
@@ -163,6 +164,11 @@ def context_lines(database: str, variant: dict[str, Any], results_nproc: int) ->
             f"[{database}] client floor (sequential round trips to an instant endpoint) p50/p99 "
             f"{_fmt(client['floor_ms']['p50'])}/{_fmt(client['floor_ms']['p99'])} ms; client loop lag p99/max "
             f"{_fmt(client['loop_lag_ms']['p99'])}/{_fmt(client['loop_lag_ms']['max'])} ms"
+        )
+        late = vendor["fake_timer_lateness_ms"]
+        lines.append(
+            f"[{database}] fake vendors' sleeps woke late by p50/p99 {_fmt(late['p50'])}/{_fmt(late['p99'])} ms "
+            "(part of every added latency above, not the server's)"
         )
     if "unavailable" not in builtin:
         lines.append(f"[{database}] built-in server peak RSS {builtin['server_memory']['peak_rss_mb']:.1f} MB")

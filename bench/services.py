@@ -122,6 +122,12 @@ class FakeVendors:
             counts: dict[str, dict[str, int]] = client.get(f"{self.urls['control']}/stats").json()
         return counts
 
+    def timer_lateness(self) -> dict[str, Any]:
+        """How late the fakes' sleeps woke since the last call (ms summary); starts a new window."""
+        with httpx.Client(trust_env=False, timeout=10) as client:
+            summary: dict[str, Any] = client.post(f"{self.urls['control']}/timer").json()
+        return summary
+
     def server_env(self) -> dict[str, str]:
         """The settings that point a server at these fakes."""
         return {

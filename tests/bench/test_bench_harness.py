@@ -74,6 +74,8 @@ def test_counts_match_the_configuration(results: dict[str, Any]) -> None:
         "eleven": interviews * TURNS,
     }
     assert vendor["ideal_turns_per_s"] > 0 and vendor["turns_per_s"] > 0
+    late = vendor["fake_timer_lateness_ms"]  # sampled every 50 ms through the phase
+    assert late["count"] >= 1 and 0 <= late["p50"] <= late["max"]
 
 
 def test_stream_builtin_rss_and_voice_phases_measured_what_was_asked(results: dict[str, Any]) -> None:
