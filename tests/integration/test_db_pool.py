@@ -82,3 +82,18 @@ def test_a_database_restart_between_requests_costs_the_interview_nothing(postgre
         assert answered.status_code == 200, answered.text
         messages = api.client.get(f"/api/sessions/{session_id}").json()["messages"]
         assert [m["text"] for m in messages if m["role"] == "user"] == ["I'm well, thank you."]
+
+
+def test_an_unreachable_sqlite_database_is_a_clear_503(tmp_path: Path) -> None:
+    """The SQLAlchemy path's driver errors get the same 503 as the asyncpg path's."""
+    app = create_app(Settings(data_dir=tmp_path, local_token="t"))  # type: ignore[call-arg]
+    with thread_server(app) as base_url:
+        api = Api(base_url, "t")
+        assert api.client.get("/api/sessions").status_code == 200
+        gone = db.create_engine(f"sqlite+aiosqlite:///{tmp_path}/no-such-dir/interviewsim.db")
+        app.state.session_factory = db.session_factory(gone)  # as if the file's volume went away
+
+        failed = api.client.get("/api/sessions")
+        assert failed.status_code == 503, failed.text
+        assert failed.headers["retry-after"] == "1"
+        assert failed.json()["code"] == "database_unavailable"

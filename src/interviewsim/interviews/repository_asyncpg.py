@@ -1,4 +1,4 @@
-"""InterviewRepository on a raw asyncpg connection: PostgreSQL without an ORM or Core layer per statement.
+"""InterviewRepository on raw asyncpg: PostgreSQL without an ORM or Core layer per statement.
 
 One turn's database work took 1.7 ms of CPU through SQLAlchemy Core and 0.5 ms here
 (bench/RESULTS.md). The SQL is written once from the table definitions, so the migrations stay
