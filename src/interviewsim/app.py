@@ -30,6 +30,7 @@ from interviewsim.runtime import settle_heap_for_serving
 from interviewsim.shared.state import build_shared_state
 from interviewsim.storage.db import create_engine, migrate, session_factory
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
+from interviewsim.storage.sqlite import SqlitePool, sqlite_file
 from interviewsim.storage.types import utcnow
 from interviewsim.tts.routes import router as tts_router
 from interviewsim.web.routes import mount_web
@@ -118,10 +119,11 @@ def create_app(
         app.state.settings = settings
         app.state.db_engine = engine
         app.state.session_factory = session_factory(engine)
-        # PostgreSQL: the interview routes use raw asyncpg (repository_asyncpg); SQLAlchemy keeps the rest.
-        dsn = asyncpg_dsn(settings.resolved_database_url)
+        # The interview routes run on the raw driver (asyncpg, aiosqlite); SQLAlchemy keeps the rest.
+        dsn, sqlite_path = asyncpg_dsn(settings.resolved_database_url), sqlite_file(settings.resolved_database_url)
         max_connections = settings.db_pool_size + settings.db_max_overflow
         app.state.pg_pool = None if dsn is None else await create_pool(dsn, max_size=max_connections)
+        app.state.sqlite_pool = None if sqlite_path is None else SqlitePool(sqlite_path, max_size=max_connections)
         app.state.shared = await build_shared_state(settings)
         app.state.turn_guard = TurnGuard(
             app.state.shared, settings.turn_lock_wait_seconds, settings.idempotency_ttl_seconds
@@ -143,6 +145,8 @@ def create_app(
             await app.state.shared.aclose()
             if app.state.pg_pool is not None:
                 await app.state.pg_pool.close()
+            if app.state.sqlite_pool is not None:
+                await app.state.sqlite_pool.close()
             await engine.dispose()
 
     app = FastAPI(

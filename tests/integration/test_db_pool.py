@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from interviewsim.app import create_app
 from interviewsim.config import Settings
 from interviewsim.storage import db
+from interviewsim.storage.sqlite import SqlitePool
 from tests.conftest import Api
 from tests.support.databases import terminate_other_backends
 from tests.support.servers import thread_server
@@ -84,16 +85,22 @@ def test_a_database_restart_between_requests_costs_the_interview_nothing(postgre
         assert [m["text"] for m in messages if m["role"] == "user"] == ["I'm well, thank you."]
 
 
-def test_an_unreachable_sqlite_database_is_a_clear_503(tmp_path: Path) -> None:
-    """The SQLAlchemy path's driver errors get the same 503 as the asyncpg path's."""
+def test_an_unreachable_sqlite_database_is_a_clear_503_on_either_driver(tmp_path: Path) -> None:
+    """The raw aiosqlite driver and SQLAlchemy (an in-memory database's driver) fail the same clear way."""
     app = create_app(Settings(data_dir=tmp_path, local_token="t"))  # type: ignore[call-arg]
+    gone = tmp_path / "no-such-dir" / "interviewsim.db"  # as if the file's volume went away
     with thread_server(app) as base_url:
         api = Api(base_url, "t")
         assert api.client.get("/api/sessions").status_code == 200
-        gone = db.create_engine(f"sqlite+aiosqlite:///{tmp_path}/no-such-dir/interviewsim.db")
-        app.state.session_factory = db.session_factory(gone)  # as if the file's volume went away
 
-        failed = api.client.get("/api/sessions")
+        app.state.sqlite_pool = SqlitePool(gone, max_size=1)
+        raw = api.client.get("/api/sessions")
+        app.state.sqlite_pool = None
+        app.state.session_factory = db.session_factory(db.create_engine(f"sqlite+aiosqlite:///{gone}"))
+        gone.parent.rmdir()  # create_engine made the folder
+        orm = api.client.get("/api/sessions")
+
+    for failed in (raw, orm):
         assert failed.status_code == 503, failed.text
         assert failed.headers["retry-after"] == "1"
         assert failed.json()["code"] == "database_unavailable"

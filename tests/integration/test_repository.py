@@ -6,34 +6,45 @@ import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from starlette.datastructures import State
 
 from interviewsim.errors import DatabaseUnavailable
-from interviewsim.interviews.models import EvaluationRecord, InterviewSession
+from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
+from interviewsim.interviews.repository import SESSIONS, InterviewRepository
+from interviewsim.interviews.repository_aiosqlite import AiosqliteInterviewRepository
 from interviewsim.interviews.repository_asyncpg import AsyncpgInterviewRepository
 from interviewsim.interviews.repository_sqlalchemy import SqlAlchemyInterviewRepository
 from interviewsim.interviews.stores import open_repository
 from interviewsim.storage.db import create_engine, migrate, session_factory
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
+from interviewsim.storage.sqlite import SqlitePool, sqlite_file
 from interviewsim.storage.types import utcnow
 from tests.support.databases import terminate_other_backends
 
 
 @contextlib.asynccontextmanager
 async def app_storage(database_url: str) -> AsyncIterator[State]:
-    """The storage the app's lifespan sets up: a migrated engine, its sessions and, on PostgreSQL, the asyncpg pool."""
+    """The storage the app's lifespan sets up: a migrated engine, its sessions and the raw driver's pool."""
     engine = create_engine(database_url)
     await migrate(engine)
-    dsn = asyncpg_dsn(database_url)
-    state = State({"session_factory": session_factory(engine), "pg_pool": dsn and await create_pool(dsn, max_size=4)})
+    dsn, path = asyncpg_dsn(database_url), sqlite_file(database_url)
+    state = State(
+        {
+            "session_factory": session_factory(engine),
+            "pg_pool": dsn and await create_pool(dsn, max_size=4),
+            "sqlite_pool": path and SqlitePool(path, max_size=4),
+        }
+    )
     try:
         yield state
     finally:
         if state.pg_pool is not None:
             await state.pg_pool.close()
+        if state.sqlite_pool is not None:
+            await state.sqlite_pool.close()
         await engine.dispose()
 
 
@@ -59,8 +70,79 @@ def _interview(user_id: str) -> InterviewSession:
 
 async def test_each_database_gets_its_driver(database_url: str) -> None:
     async with app_storage(database_url) as state, open_repository(state) as repository:
-        expected = AsyncpgInterviewRepository if "postgresql" in database_url else SqlAlchemyInterviewRepository
+        expected = AsyncpgInterviewRepository if "postgresql" in database_url else AiosqliteInterviewRepository
         assert type(repository) is expected
+    async with app_storage("sqlite+aiosqlite:///:memory:") as state, open_repository(state) as repository:
+        assert type(repository) is SqlAlchemyInterviewRepository  # an in-memory database has no file to pool
+
+
+async def test_the_raw_drivers_read_and_write_exactly_what_sqlalchemy_does(database_url: str) -> None:
+    """Rows written by SQLAlchemy read back the same through the raw driver, and the other way round."""
+    when = datetime(2026, 11, 24, 6, 30, 1, 250_000, tzinfo=UTC)
+    by_sqlalchemy, by_driver = _interview("alice"), _interview("alice")
+    for interview in (by_sqlalchemy, by_driver):
+        interview.created_at, interview.ended_at, interview.ended_by = when, when + timedelta(minutes=20), "manual"
+    async with app_storage(database_url) as state:
+        async with state.session_factory() as db:
+            await _write_transcript(SqlAlchemyInterviewRepository(db), by_sqlalchemy, when)
+        async with open_repository(state) as repository:
+            await _write_transcript(repository, by_driver, when)
+
+        for reader in ("sqlalchemy", "driver"):
+            for written in (by_sqlalchemy, by_driver):
+                session, messages, listed = await _read(state, reader, written.id)
+                assert _kept(session, messages) == _kept(written, _transcript(when)), (reader, written.id)
+                assert set(listed) == {by_sqlalchemy.id, by_driver.id}
+
+
+def _transcript(when: datetime) -> list[Message]:
+    """The messages the round-trip test writes."""
+    return [
+        Message(
+            seq=1,
+            role="assistant",
+            text="Hi",
+            voice_text="Hi",
+            kind="greeting",
+            usage={"input_tokens": 9},
+            created_at=when,
+        ),
+        Message(seq=2, role="user", text="Héllo — ok", voice_text=None, kind=None, usage=None, created_at=when),
+    ]
+
+
+_MESSAGE_FIELDS = ("role", "text", "voice_text", "kind", "usage", "created_at")
+
+
+async def _write_transcript(repository: InterviewRepository, interview: InterviewSession, when: datetime) -> None:
+    await repository.add_session(interview)
+    for message in _transcript(when):
+        fields = {name: getattr(message, name) for name in _MESSAGE_FIELDS}
+        await repository.append_message(interview.id, message.seq, **fields)
+    await repository.commit()
+
+
+async def _read(state: State, reader: str, interview_id: str) -> tuple[InterviewSession, list[Message], list[str]]:
+    """An interview, its transcript and the user's listed ids, read through SQLAlchemy or the app's raw driver."""
+    async with contextlib.AsyncExitStack() as stack:
+        if reader == "sqlalchemy":
+            repository: InterviewRepository = SqlAlchemyInterviewRepository(
+                await stack.enter_async_context(state.session_factory())
+            )
+        else:
+            repository = await stack.enter_async_context(open_repository(state))
+        session = await repository.get_session(interview_id, "alice")
+        messages = await repository.messages(interview_id)
+        listed = [listed.id for listed in await repository.list_sessions("alice", limit=10)]
+    assert session is not None
+    return session, messages, listed
+
+
+def _kept(session: InterviewSession, messages: list[Message]) -> tuple[dict[str, object], list[tuple[object, ...]]]:
+    """What must survive the round trip: every column but the id, each message's fields (timestamps exact)."""
+    columns = {name: getattr(session, name) for name in SESSIONS.columns.keys() if name != "id"}  # noqa: SIM118
+    rows = [(m.seq, m.role, m.text, m.voice_text, m.kind, m.usage, m.created_at) for m in messages]
+    return columns, rows
 
 
 async def test_commit_writes_what_the_flow_changed_and_leaves_untouched_rows_alone(database_url: str) -> None:

@@ -13,7 +13,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import Table
+from sqlalchemy import Column, Integer, Table
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
 from interviewsim.storage.base import Base
@@ -42,6 +43,21 @@ MESSAGE_COLUMNS = tuple(column.name for column in MESSAGES.columns if column.nam
 
 # A row by column name: SQLAlchemy's RowMapping or asyncpg's Record.
 Row: TypeAlias = "SupportsKeysAndGetItem[str, Any]"
+
+
+def inserted_columns(table: Table) -> tuple[Column[Any], ...]:
+    """Every column but a serial primary key, which the database numbers."""
+    return tuple(c for c in table.columns if not (c.primary_key and isinstance(c.type, Integer)))
+
+
+def column_default(column: Column[Any]) -> Any:
+    """The model's Python-side default for a column left out of an insert (as SQLAlchemy applies it)."""
+    default = column.default
+    if isinstance(default, CallableColumnDefault):
+        return default.arg(None)  # type: ignore[arg-type]  # a plain function, wrapped to accept a context
+    if isinstance(default, ScalarElementColumnDefault):
+        return default.arg
+    return None
 
 
 def _columns(table: Table, obj: object) -> dict[str, Any]:

@@ -14,8 +14,7 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from asyncpg.transaction import Transaction
-from sqlalchemy import Column, Integer, Table
-from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
+from sqlalchemy import Column, Table
 
 from interviewsim.interviews.repository import (
     EVALUATIONS,
@@ -24,6 +23,8 @@ from interviewsim.interviews.repository import (
     SESSIONS,
     InterviewRepository,
     Row,
+    column_default,
+    inserted_columns,
 )
 from interviewsim.storage.postgres import CONNECTION_FAILURES, acquire, release, unavailable_on_disconnect
 
@@ -32,25 +33,10 @@ def _names(columns: Iterable[Column[Any]]) -> str:
     return ", ".join(column.name for column in columns)
 
 
-def _inserted_columns(table: Table) -> tuple[Column[Any], ...]:
-    """Every column but a serial primary key, which the database numbers."""
-    return tuple(c for c in table.columns if not (c.primary_key and isinstance(c.type, Integer)))
-
-
 def _insert_sql(table: Table) -> str:
-    columns = _inserted_columns(table)
+    columns = inserted_columns(table)
     placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
     return f"INSERT INTO {table.name} ({_names(columns)}) VALUES ({placeholders})"
-
-
-def _default(column: Column[Any]) -> Any:
-    """The model's Python-side default for a column left out of an insert (as SQLAlchemy applies it)."""
-    default = column.default
-    if isinstance(default, CallableColumnDefault):
-        return default.arg(None)  # type: ignore[arg-type]  # a plain function, wrapped to accept a context
-    if isinstance(default, ScalarElementColumnDefault):
-        return default.arg
-    return None
 
 
 _OWNED_SESSION = f"SELECT {_names(SESSIONS.columns)} FROM {SESSIONS.name} WHERE id = $1 AND user_id = $2"
@@ -61,7 +47,7 @@ _SESSIONS_OF_USER = (
 )
 _TRANSCRIPT = f"SELECT {_names(MESSAGES.columns)} FROM {MESSAGES.name} WHERE session_id = $1 ORDER BY seq"
 _EVALUATION = f"SELECT {_names(EVALUATIONS.columns)} FROM {EVALUATIONS.name} WHERE session_id = $1"
-_INSERTS = {table.name: (_insert_sql(table), _inserted_columns(table)) for table in (SESSIONS, MESSAGES, EVALUATIONS)}
+_INSERTS = {table.name: (_insert_sql(table), inserted_columns(table)) for table in (SESSIONS, MESSAGES, EVALUATIONS)}
 _PROGRESS_WRITTEN = (*PROGRESS_COLUMNS, "updated_at")
 _SAVE_PROGRESS = (
     f"UPDATE {SESSIONS.name} SET "
@@ -128,7 +114,7 @@ class AsyncpgInterviewRepository(InterviewRepository):
 
     async def _insert(self, table: Table, values: dict[str, Any]) -> None:
         sql, columns = _INSERTS[table.name]
-        arguments = [values[c.name] if c.name in values else _default(c) for c in columns]
+        arguments = [values[c.name] if c.name in values else column_default(c) for c in columns]
         connection = await self._begin()
         with unavailable_on_disconnect():
             await connection.execute(sql, *arguments)

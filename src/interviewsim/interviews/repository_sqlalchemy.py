@@ -1,4 +1,8 @@
-"""InterviewRepository on a SQLAlchemy session: prebuilt Core statements with bound parameters (SQLite)."""
+"""InterviewRepository on a SQLAlchemy session: prebuilt Core statements with bound parameters.
+
+The app uses it for an in-memory SQLite database (file SQLite and PostgreSQL have raw drivers);
+the tests also hold the raw drivers' rows against what SQLAlchemy itself writes and reads.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interviewsim.interviews.repository import EVALUATIONS, MESSAGES, SESSIONS, InterviewRepository, Row
-from interviewsim.storage.db import before_write
 
 _OWNED_SESSION = select(SESSIONS).where(
     SESSIONS.c.id == bindparam("session_id"), SESSIONS.c.user_id == bindparam("user_id")
@@ -22,7 +25,7 @@ _SAVE_PROGRESS = update(SESSIONS).where(SESSIONS.c.id == bindparam("where_id"))
 
 
 class SqlAlchemyInterviewRepository(InterviewRepository):
-    """Interview rows through the request's AsyncSession; on SQLite each write waits at the write gate."""
+    """Interview rows through the request's AsyncSession."""
 
     def __init__(self, db: AsyncSession) -> None:
         super().__init__()
@@ -32,7 +35,6 @@ class SqlAlchemyInterviewRepository(InterviewRepository):
         await self.db.rollback()
 
     async def _insert(self, table: Table, values: dict[str, Any]) -> None:
-        await before_write(self.db)
         await self.db.execute(_INSERTS[table.name], values)
 
     async def _session_row(self, session_id: str, user_id: str, *, for_update: bool) -> Row | None:
@@ -56,7 +58,6 @@ class SqlAlchemyInterviewRepository(InterviewRepository):
         return (await self.db.execute(_EVALUATION, {"session_id": session_id})).mappings().first()
 
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
-        await before_write(self.db)
         await self.db.execute(_SAVE_PROGRESS, {"where_id": session_id, **values})
 
     async def _commit(self) -> None:

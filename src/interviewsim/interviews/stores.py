@@ -1,4 +1,5 @@
-"""Which interview storage a request gets: raw asyncpg on PostgreSQL, a SQLAlchemy session otherwise."""
+"""Which interview storage a request gets: raw asyncpg on PostgreSQL, raw aiosqlite on a SQLite file,
+a SQLAlchemy session otherwise (an in-memory SQLite database)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,20 @@ from fastapi import Depends, Request
 from starlette.datastructures import State
 
 from interviewsim.interviews.repository import InterviewRepository
+from interviewsim.interviews.repository_aiosqlite import AiosqliteInterviewRepository
 from interviewsim.interviews.repository_asyncpg import AsyncpgInterviewRepository
 from interviewsim.interviews.repository_sqlalchemy import SqlAlchemyInterviewRepository
 
 
 @contextlib.asynccontextmanager
 async def open_repository(state: State) -> AsyncIterator[InterviewRepository]:
-    """The repository on the app's storage (`pg_pool` when set, else `session_factory`); released on exit."""
-    if state.pg_pool is not None:
-        repository = AsyncpgInterviewRepository(state.pg_pool)
+    """The repository on the app's storage (`pg_pool`, `sqlite_pool`, else `session_factory`); released on exit."""
+    if state.pg_pool is not None or state.sqlite_pool is not None:
+        repository: AsyncpgInterviewRepository | AiosqliteInterviewRepository = (
+            AsyncpgInterviewRepository(state.pg_pool)
+            if state.pg_pool is not None
+            else AiosqliteInterviewRepository(state.sqlite_pool)
+        )
         try:
             yield repository
         finally:

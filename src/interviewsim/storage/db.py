@@ -17,7 +17,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 
 
@@ -79,58 +78,8 @@ def _sqlite_pragmas(dbapi_connection: object, _: object) -> None:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit; on SQLite, writers queue at one gate."""
-    if engine.dialect.name != "sqlite":
-        return async_sessionmaker(engine, expire_on_commit=False)
-    gate = WriteGate()
-
-    class GatedSession(Session):
-        """A session that gives the write gate back when its transaction ends (commit, rollback, close)."""
-
-    def leave_at_end(session: Session, transaction: SessionTransaction) -> None:
-        if transaction.parent is None:
-            gate.leave(session)
-
-    event.listen(GatedSession, "after_transaction_end", leave_at_end)
-    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=GatedSession, info={_WRITE_GATE: gate})
-
-
-_WRITE_GATE = "interviewsim_write_gate"
-_HOLDS_GATE = "interviewsim_holds_write_gate"
-
-
-class WriteGate:
-    """One writing transaction at a time in this process, admitted in arrival order.
-
-    SQLite allows one writer; a second one waits in SQLite's busy handler, which sleeps up to
-    100 ms between tries and lets newcomers overtake it (900 ms p99 turns under load in
-    bench/RESULTS.md). Queued here, a writer starts the moment the previous one commits.
-    """
-
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()
-
-    async def enter(self, session: Session) -> None:
-        """Wait for the gate unless this session's transaction already holds it."""
-        if session.info.get(_HOLDS_GATE):
-            return
-        await self._lock.acquire()
-        session.info[_HOLDS_GATE] = True
-
-    def leave(self, session: Session) -> None:
-        """Give the gate back if this session holds it."""
-        if session.info.pop(_HOLDS_GATE, False):
-            self._lock.release()
-
-
-async def before_write(db: AsyncSession) -> None:
-    """Call before a statement that writes: on SQLite, waits for this process's write gate."""
-    gate = db.info.get(_WRITE_GATE)
-    if isinstance(gate, WriteGate):
-        # The connection first: a writer holding the gate must never wait for the pool, whose
-        # connections may all belong to sessions queued at the gate.
-        await db.connection()
-        await gate.enter(db.sync_session)
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 def alembic_config() -> Config:

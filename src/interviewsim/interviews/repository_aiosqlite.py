@@ -1,0 +1,193 @@
+"""InterviewRepository on raw aiosqlite: a SQLite file without SQLAlchemy's adapter per statement.
+
+Values go in and out in SQLAlchemy's own storage format (timestamps as `YYYY-MM-DD HH:MM:SS.ffffff`
+UTC text, JSON as text), so files written before, and the SQLAlchemy code that still reads them
+(migrations, the active-interviews gauge), see the same rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+from sqlalchemy import JSON, Column, Table
+
+from interviewsim.interviews.repository import (
+    EVALUATIONS,
+    MESSAGES,
+    PROGRESS_COLUMNS,
+    SESSIONS,
+    InterviewRepository,
+    Row,
+    column_default,
+    inserted_columns,
+)
+from interviewsim.storage.sqlite import SqlitePool, unavailable_on_failure
+from interviewsim.storage.types import UTCDateTime
+
+_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DATETIME storage format
+
+
+def _timestamp_in(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).strftime(_TIMESTAMP)
+
+
+def _timestamp_out(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _json_in(value: Any) -> str:
+    return json.dumps(value)  # None too: SQLAlchemy's JSON type stores it as 'null'
+
+
+def _json_out(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _converters(column: Column[Any]) -> tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]:
+    """How a column's value goes into SQLite and comes back out (None: as it is)."""
+    if isinstance(column.type, UTCDateTime):
+        return _timestamp_in, _timestamp_out
+    if isinstance(column.type, JSON):
+        return _json_in, _json_out
+    return None, None
+
+
+class _Shape:
+    """A table's column names and converters, and its SELECT and INSERT statements."""
+
+    def __init__(self, table: Table) -> None:
+        self.names = tuple(column.name for column in table.columns)
+        self.outputs = tuple(_converters(column)[1] for column in table.columns)
+        self.select = f"SELECT {', '.join(self.names)} FROM {table.name}"
+        self.inserted = inserted_columns(table)
+        self.inputs = tuple(_converters(column)[0] for column in self.inserted)
+        placeholders = ", ".join("?" for _ in self.inserted)
+        self.insert = f"INSERT INTO {table.name} ({', '.join(c.name for c in self.inserted)}) VALUES ({placeholders})"
+
+    def row(self, values: Sequence[Any]) -> Row:
+        """A fetched tuple as a row by column name, values converted back."""
+        return {
+            name: value if convert is None or value is None else convert(value)
+            for name, convert, value in zip(self.names, self.outputs, values, strict=True)
+        }
+
+    def arguments(self, values: dict[str, Any]) -> list[Any]:
+        """The INSERT's arguments: each column's value (or default), converted."""
+        arguments = []
+        for column, convert in zip(self.inserted, self.inputs, strict=True):
+            value = values[column.name] if column.name in values else column_default(column)
+            arguments.append(value if convert is None else convert(value))
+        return arguments
+
+
+_SHAPES = {table.name: _Shape(table) for table in (SESSIONS, MESSAGES, EVALUATIONS)}
+_SESSION, _MESSAGE, _EVALUATION = _SHAPES[SESSIONS.name], _SHAPES[MESSAGES.name], _SHAPES[EVALUATIONS.name]
+_OWNED_SESSION = f"{_SESSION.select} WHERE id = ? AND user_id = ?"
+_SESSIONS_OF_USER = f"{_SESSION.select} WHERE user_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
+_TRANSCRIPT = f"{_MESSAGE.select} WHERE session_id = ? ORDER BY seq"
+_EVALUATION_OF = f"{_EVALUATION.select} WHERE session_id = ?"
+_PROGRESS_WRITTEN = (*PROGRESS_COLUMNS, "updated_at")
+_SAVE_PROGRESS = f"UPDATE {SESSIONS.name} SET {', '.join(f'{name} = ?' for name in _PROGRESS_WRITTEN)} WHERE id = ?"
+
+
+class AiosqliteInterviewRepository(InterviewRepository):
+    """Interview rows through a SqlitePool; a write transaction holds the pool's write gate until it ends.
+
+    SQLite has no row locks: `for_update` reads are plain reads, and the turn lock plus the
+    `(session_id, seq)` constraint keep turns apart, as on the SQLAlchemy path.
+    """
+
+    def __init__(self, pool: SqlitePool) -> None:
+        super().__init__()
+        self.pool = pool
+        self._connection: aiosqlite.Connection | None = None
+        self._holds_gate = False
+
+    async def rollback(self) -> None:
+        if self._connection is not None and self._connection.in_transaction:
+            # A connection that failed has nothing left to undo; the pool closes it.
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await self._connection.rollback()
+        await self.release()
+
+    async def release(self) -> None:
+        """Give the write gate and the connection back (the pool rolls back a transaction left open)."""
+        connection, self._connection = self._connection, None
+        if self._holds_gate:
+            self._holds_gate = False
+            self.pool.write_gate.release()
+        if connection is not None:
+            await self.pool.release(connection)
+
+    async def _begin(self) -> aiosqlite.Connection:
+        """The connection of the open write transaction, opening one (and passing the gate) if none is."""
+        if self._connection is None:
+            self._connection = await self.pool.acquire()
+        if not self._holds_gate:
+            # The connection first: a writer holding the gate must never wait for the pool, whose
+            # connections may all belong to requests queued at the gate.
+            await self.pool.write_gate.acquire()
+            self._holds_gate = True
+        if not self._connection.in_transaction:
+            with unavailable_on_failure():
+                await self._connection.execute("BEGIN IMMEDIATE")
+        return self._connection
+
+    @contextlib.asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The open transaction's connection, else one borrowed for this read alone."""
+        if self._connection is not None:
+            with unavailable_on_failure():
+                yield self._connection
+            return
+        connection = await self.pool.acquire()
+        try:
+            with unavailable_on_failure():
+                yield connection
+        finally:
+            await self.pool.release(connection)
+
+    async def _fetch(self, shape: _Shape, sql: str, *arguments: Any) -> list[Row]:
+        async with self._reading() as connection, connection.execute(sql, arguments) as cursor:
+            return [shape.row(values) for values in await cursor.fetchall()]
+
+    async def _insert(self, table: Table, values: dict[str, Any]) -> None:
+        shape = _SHAPES[table.name]
+        connection = await self._begin()
+        with unavailable_on_failure():
+            await connection.execute(shape.insert, shape.arguments(values))
+
+    async def _session_row(self, session_id: str, user_id: str, *, for_update: bool) -> Row | None:
+        rows = await self._fetch(_SESSION, _OWNED_SESSION, session_id, user_id)
+        return rows[0] if rows else None
+
+    async def _session_rows(self, user_id: str, limit: int, offset: int) -> Iterable[Row]:
+        return await self._fetch(_SESSION, _SESSIONS_OF_USER, user_id, limit, offset)
+
+    async def _transcript_rows(self, session_id: str) -> Iterable[Row]:
+        return await self._fetch(_MESSAGE, _TRANSCRIPT, session_id)
+
+    async def _evaluation_row(self, session_id: str) -> Row | None:
+        rows = await self._fetch(_EVALUATION, _EVALUATION_OF, session_id)
+        return rows[0] if rows else None
+
+    async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
+        ordered = (values[name] for name in _PROGRESS_WRITTEN)
+        arguments = [_timestamp_in(value) if isinstance(value, datetime) else value for value in ordered]
+        connection = await self._begin()
+        with unavailable_on_failure():
+            await connection.execute(_SAVE_PROGRESS, [*arguments, session_id])
+
+    async def _commit(self) -> None:
+        try:
+            if self._connection is not None and self._connection.in_transaction:
+                with unavailable_on_failure():
+                    await self._connection.commit()
+        finally:
+            await self.release()
