@@ -117,13 +117,16 @@ class AiosqliteInterviewRepository(InterviewRepository):
         await self.release()
 
     async def release(self) -> None:
-        """Give the write gate and the connection back (the pool rolls back a transaction left open)."""
+        """Give the connection back (the pool rolls back a transaction left open), then the write gate."""
         connection, self._connection = self._connection, None
-        if self._holds_gate:
-            self._holds_gate = False
-            self.pool.write_gate.release()
-        if connection is not None:
-            await self.pool.release(connection)
+        try:
+            if connection is not None:
+                await self.pool.release(connection)
+        finally:
+            # After the rollback: the next writer must not find SQLite's lock still held.
+            if self._holds_gate:
+                self._holds_gate = False
+                self.pool.write_gate.release()
 
     async def _begin(self) -> aiosqlite.Connection:
         """The connection of the open write transaction, opening one (and passing the gate) if none is."""
