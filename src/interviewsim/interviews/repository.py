@@ -2,15 +2,18 @@
 
 An interview turn is a handful of primary-key reads and inserts, and the database layer's own
 CPU was most of the turn's (bench/RESULTS.md). So the rows are plain mappings read and written
-by two small drivers behind this one class: raw asyncpg on PostgreSQL (repository_asyncpg) and
-prebuilt SQLAlchemy Core statements elsewhere (repository_sqlalchemy). Rows come back as the
-mapped classes, detached from any ORM session, and are written back only through the methods below.
+by small drivers behind this one class: raw asyncpg on PostgreSQL (repository_asyncpg), raw
+aiosqlite on a SQLite file (repository_aiosqlite) and prebuilt SQLAlchemy Core statements
+otherwise (repository_sqlalchemy). The raw drivers share the SQL text built here from the table
+definitions. Rows come back as the mapped classes, detached from any ORM session, and are
+written back only through the methods below.
 """
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Column, Integer, Table
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 SESSIONS: Table = Base.metadata.tables["interview_sessions"]
 MESSAGES: Table = Base.metadata.tables["messages"]
 EVALUATIONS: Table = Base.metadata.tables["evaluations"]
+TABLES = (SESSIONS, MESSAGES, EVALUATIONS)
 
 # The columns an interview turn changes; everything else is fixed when the interview starts.
 PROGRESS_COLUMNS = (
@@ -41,10 +45,15 @@ PROGRESS_COLUMNS = (
 
 MESSAGE_COLUMNS = tuple(column.name for column in MESSAGES.columns if column.name != "id")
 
-# A row by column name: SQLAlchemy's RowMapping or asyncpg's Record.
+PROGRESS_WRITTEN = (*PROGRESS_COLUMNS, "updated_at")
+
+# A row by column name: SQLAlchemy's RowMapping, asyncpg's Record or a dict.
 Row: TypeAlias = "SupportsKeysAndGetItem[str, Any]"
+# The marker of a statement's n-th parameter (from 1) in a driver's style: "$1" or "?".
+Placeholder = Callable[[int], str]
 
 
+@functools.cache
 def inserted_columns(table: Table) -> tuple[Column[Any], ...]:
     """Every column but a serial primary key, which the database numbers."""
     return tuple(c for c in table.columns if not (c.primary_key and isinstance(c.type, Integer)))
@@ -58,6 +67,38 @@ def column_default(column: Column[Any]) -> Any:
     if isinstance(default, ScalarElementColumnDefault):
         return default.arg
     return None
+
+
+def insert_values(table: Table, values: dict[str, Any]) -> list[Any]:
+    """An INSERT's arguments in `inserted_columns` order; a column missing from `values` takes its default."""
+    return [values[c.name] if c.name in values else column_default(c) for c in inserted_columns(table)]
+
+
+def _select_from(table: Table) -> str:
+    return f"SELECT {', '.join(column.name for column in table.columns)} FROM {table.name}"
+
+
+class RawSql:
+    """The repository's statements as SQL text, for a driver that takes SQL as it is."""
+
+    def __init__(self, placeholder: Placeholder) -> None:
+        p = placeholder
+        self.owned_session = f"{_select_from(SESSIONS)} WHERE id = {p(1)} AND user_id = {p(2)}"
+        self.sessions_of_user = (
+            f"{_select_from(SESSIONS)} WHERE user_id = {p(1)} ORDER BY created_at DESC, id LIMIT {p(2)} OFFSET {p(3)}"
+        )
+        self.transcript = f"{_select_from(MESSAGES)} WHERE session_id = {p(1)} ORDER BY seq"
+        self.evaluation = f"{_select_from(EVALUATIONS)} WHERE session_id = {p(1)}"
+        self.inserts = {table.name: _insert_into(table, p) for table in TABLES}
+        # Arguments: the PROGRESS_WRITTEN values, then the interview's id.
+        assignments = ", ".join(f"{name} = {p(n)}" for n, name in enumerate(PROGRESS_WRITTEN, start=1))
+        self.save_progress = f"UPDATE {SESSIONS.name} SET {assignments} WHERE id = {p(len(PROGRESS_WRITTEN) + 1)}"
+
+
+def _insert_into(table: Table, placeholder: Placeholder) -> str:
+    columns = inserted_columns(table)
+    markers = ", ".join(placeholder(n) for n in range(1, len(columns) + 1))
+    return f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) VALUES ({markers})"
 
 
 def _columns(table: Table, obj: object) -> dict[str, Any]:
@@ -130,6 +171,10 @@ class InterviewRepository(ABC):
     @abstractmethod
     async def rollback(self) -> None:
         """Undo what was not committed (the request failed or was cancelled)."""
+
+    @abstractmethod
+    async def release(self) -> None:
+        """Give the connection back; a transaction still open is rolled back."""
 
     # The driver's part: one statement each, in the request's transaction.
     @abstractmethod

@@ -20,11 +20,13 @@ from sqlalchemy import JSON, Column, Table
 from interviewsim.interviews.repository import (
     EVALUATIONS,
     MESSAGES,
-    PROGRESS_COLUMNS,
+    PROGRESS_WRITTEN,
     SESSIONS,
+    TABLES,
     InterviewRepository,
+    RawSql,
     Row,
-    column_default,
+    insert_values,
     inserted_columns,
 )
 from interviewsim.storage.sqlite import SqlitePool, unavailable_on_failure
@@ -58,42 +60,22 @@ def _converters(column: Column[Any]) -> tuple[Callable[[Any], Any] | None, Calla
     return None, None
 
 
-class _Shape:
-    """A table's column names and converters, and its SELECT and INSERT statements."""
-
-    def __init__(self, table: Table) -> None:
-        self.names = tuple(column.name for column in table.columns)
-        self.outputs = tuple(_converters(column)[1] for column in table.columns)
-        self.select = f"SELECT {', '.join(self.names)} FROM {table.name}"
-        self.inserted = inserted_columns(table)
-        self.inputs = tuple(_converters(column)[0] for column in self.inserted)
-        placeholders = ", ".join("?" for _ in self.inserted)
-        self.insert = f"INSERT INTO {table.name} ({', '.join(c.name for c in self.inserted)}) VALUES ({placeholders})"
-
-    def row(self, values: Sequence[Any]) -> Row:
-        """A fetched tuple as a row by column name, values converted back."""
-        return {
-            name: value if convert is None or value is None else convert(value)
-            for name, convert, value in zip(self.names, self.outputs, values, strict=True)
-        }
-
-    def arguments(self, values: dict[str, Any]) -> list[Any]:
-        """The INSERT's arguments: each column's value (or default), converted."""
-        arguments = []
-        for column, convert in zip(self.inserted, self.inputs, strict=True):
-            value = values[column.name] if column.name in values else column_default(column)
-            arguments.append(value if convert is None else convert(value))
-        return arguments
+_SQL = RawSql(lambda _: "?")
+# Per table: how each column's value comes back out, and how each inserted column's goes in.
+_OUTPUTS = {table.name: tuple(_converters(column)[1] for column in table.columns) for table in TABLES}
+_INPUTS = {table.name: tuple(_converters(column)[0] for column in inserted_columns(table)) for table in TABLES}
 
 
-_SHAPES = {table.name: _Shape(table) for table in (SESSIONS, MESSAGES, EVALUATIONS)}
-_SESSION, _MESSAGE, _EVALUATION = _SHAPES[SESSIONS.name], _SHAPES[MESSAGES.name], _SHAPES[EVALUATIONS.name]
-_OWNED_SESSION = f"{_SESSION.select} WHERE id = ? AND user_id = ?"
-_SESSIONS_OF_USER = f"{_SESSION.select} WHERE user_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
-_TRANSCRIPT = f"{_MESSAGE.select} WHERE session_id = ? ORDER BY seq"
-_EVALUATION_OF = f"{_EVALUATION.select} WHERE session_id = ?"
-_PROGRESS_WRITTEN = (*PROGRESS_COLUMNS, "updated_at")
-_SAVE_PROGRESS = f"UPDATE {SESSIONS.name} SET {', '.join(f'{name} = ?' for name in _PROGRESS_WRITTEN)} WHERE id = ?"
+def _row(table: Table, values: Sequence[Any]) -> Row:
+    """A fetched tuple as a row by column name, values converted back."""
+    return {
+        column.name: value if convert is None or value is None else convert(value)
+        for column, convert, value in zip(table.columns, _OUTPUTS[table.name], values, strict=True)
+    }
+
+
+def _stored(convert: Callable[[Any], Any] | None, value: Any) -> Any:
+    return value if convert is None else convert(value)
 
 
 class AiosqliteInterviewRepository(InterviewRepository):
@@ -156,36 +138,36 @@ class AiosqliteInterviewRepository(InterviewRepository):
         finally:
             await self.pool.release(connection)
 
-    async def _fetch(self, shape: _Shape, sql: str, *arguments: Any) -> list[Row]:
+    async def _fetch(self, table: Table, sql: str, *arguments: Any) -> list[Row]:
         async with self._reading() as connection, connection.execute(sql, arguments) as cursor:
-            return [shape.row(values) for values in await cursor.fetchall()]
+            return [_row(table, values) for values in await cursor.fetchall()]
 
     async def _insert(self, table: Table, values: dict[str, Any]) -> None:
-        shape = _SHAPES[table.name]
+        arguments = map(_stored, _INPUTS[table.name], insert_values(table, values))
         connection = await self._begin()
         with unavailable_on_failure():
-            await connection.execute(shape.insert, shape.arguments(values))
+            await connection.execute(_SQL.inserts[table.name], list(arguments))
 
     async def _session_row(self, session_id: str, user_id: str, *, for_update: bool) -> Row | None:
-        rows = await self._fetch(_SESSION, _OWNED_SESSION, session_id, user_id)
+        rows = await self._fetch(SESSIONS, _SQL.owned_session, session_id, user_id)
         return rows[0] if rows else None
 
     async def _session_rows(self, user_id: str, limit: int, offset: int) -> Iterable[Row]:
-        return await self._fetch(_SESSION, _SESSIONS_OF_USER, user_id, limit, offset)
+        return await self._fetch(SESSIONS, _SQL.sessions_of_user, user_id, limit, offset)
 
     async def _transcript_rows(self, session_id: str) -> Iterable[Row]:
-        return await self._fetch(_MESSAGE, _TRANSCRIPT, session_id)
+        return await self._fetch(MESSAGES, _SQL.transcript, session_id)
 
     async def _evaluation_row(self, session_id: str) -> Row | None:
-        rows = await self._fetch(_EVALUATION, _EVALUATION_OF, session_id)
+        rows = await self._fetch(EVALUATIONS, _SQL.evaluation, session_id)
         return rows[0] if rows else None
 
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
-        ordered = (values[name] for name in _PROGRESS_WRITTEN)
+        ordered = (values[name] for name in PROGRESS_WRITTEN)
         arguments = [_timestamp_in(value) if isinstance(value, datetime) else value for value in ordered]
         connection = await self._begin()
         with unavailable_on_failure():
-            await connection.execute(_SAVE_PROGRESS, [*arguments, session_id])
+            await connection.execute(_SQL.save_progress, [*arguments, session_id])
 
     async def _commit(self) -> None:
         try:

@@ -1,8 +1,8 @@
 """InterviewRepository on raw asyncpg: PostgreSQL without an ORM or Core layer per statement.
 
 One turn's database work took 1.7 ms of CPU through SQLAlchemy Core and 0.5 ms here
-(bench/RESULTS.md). The SQL is written once from the table definitions, so the migrations stay
-the single source of the schema; asyncpg prepares each statement once per connection.
+(bench/RESULTS.md). The SQL text comes from the table definitions (repository.RawSql), so the
+migrations stay the single source of the schema; asyncpg prepares each statement once per connection.
 """
 
 from __future__ import annotations
@@ -14,46 +14,19 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from asyncpg.transaction import Transaction
-from sqlalchemy import Column, Table
+from sqlalchemy import Table
 
 from interviewsim.interviews.repository import (
-    EVALUATIONS,
-    MESSAGES,
-    PROGRESS_COLUMNS,
-    SESSIONS,
+    PROGRESS_WRITTEN,
     InterviewRepository,
+    RawSql,
     Row,
-    column_default,
-    inserted_columns,
+    insert_values,
 )
 from interviewsim.storage.postgres import CONNECTION_FAILURES, acquire, release, unavailable_on_disconnect
 
-
-def _names(columns: Iterable[Column[Any]]) -> str:
-    return ", ".join(column.name for column in columns)
-
-
-def _insert_sql(table: Table) -> str:
-    columns = inserted_columns(table)
-    placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
-    return f"INSERT INTO {table.name} ({_names(columns)}) VALUES ({placeholders})"
-
-
-_OWNED_SESSION = f"SELECT {_names(SESSIONS.columns)} FROM {SESSIONS.name} WHERE id = $1 AND user_id = $2"
-_OWNED_SESSION_FOR_UPDATE = f"{_OWNED_SESSION} FOR UPDATE"
-_SESSIONS_OF_USER = (
-    f"SELECT {_names(SESSIONS.columns)} FROM {SESSIONS.name} WHERE user_id = $1 "
-    "ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
-)
-_TRANSCRIPT = f"SELECT {_names(MESSAGES.columns)} FROM {MESSAGES.name} WHERE session_id = $1 ORDER BY seq"
-_EVALUATION = f"SELECT {_names(EVALUATIONS.columns)} FROM {EVALUATIONS.name} WHERE session_id = $1"
-_INSERTS = {table.name: (_insert_sql(table), inserted_columns(table)) for table in (SESSIONS, MESSAGES, EVALUATIONS)}
-_PROGRESS_WRITTEN = (*PROGRESS_COLUMNS, "updated_at")
-_SAVE_PROGRESS = (
-    f"UPDATE {SESSIONS.name} SET "
-    + ", ".join(f"{name} = ${n}" for n, name in enumerate(_PROGRESS_WRITTEN, start=2))
-    + " WHERE id = $1"
-)
+_SQL = RawSql(lambda n: f"${n}")
+_OWNED_SESSION_FOR_UPDATE = f"{_SQL.owned_session} FOR UPDATE"
 
 
 class AsyncpgInterviewRepository(InterviewRepository):
@@ -78,7 +51,7 @@ class AsyncpgInterviewRepository(InterviewRepository):
         await self.release()
 
     async def release(self) -> None:
-        """Give the connection back to the pool (a transaction still open is rolled back by the pool's reset)."""
+        """Give the connection back to the pool (its reset rolls back a transaction still open)."""
         connection, self._connection = self._connection, None
         self._transaction = None
         if connection is not None:
@@ -113,11 +86,9 @@ class AsyncpgInterviewRepository(InterviewRepository):
             await release(self.pool, connection)
 
     async def _insert(self, table: Table, values: dict[str, Any]) -> None:
-        sql, columns = _INSERTS[table.name]
-        arguments = [values[c.name] if c.name in values else column_default(c) for c in columns]
         connection = await self._begin()
         with unavailable_on_disconnect():
-            await connection.execute(sql, *arguments)
+            await connection.execute(_SQL.inserts[table.name], *insert_values(table, values))
 
     async def _session_row(self, session_id: str, user_id: str, *, for_update: bool) -> Row | None:
         if for_update:
@@ -125,24 +96,24 @@ class AsyncpgInterviewRepository(InterviewRepository):
             with unavailable_on_disconnect():
                 return await connection.fetchrow(_OWNED_SESSION_FOR_UPDATE, session_id, user_id)
         async with self._reading() as connection:
-            return await connection.fetchrow(_OWNED_SESSION, session_id, user_id)
+            return await connection.fetchrow(_SQL.owned_session, session_id, user_id)
 
     async def _session_rows(self, user_id: str, limit: int, offset: int) -> Iterable[Row]:
         async with self._reading() as connection:
-            return await connection.fetch(_SESSIONS_OF_USER, user_id, limit, offset)
+            return await connection.fetch(_SQL.sessions_of_user, user_id, limit, offset)
 
     async def _transcript_rows(self, session_id: str) -> Iterable[Row]:
         async with self._reading() as connection:
-            return await connection.fetch(_TRANSCRIPT, session_id)
+            return await connection.fetch(_SQL.transcript, session_id)
 
     async def _evaluation_row(self, session_id: str) -> Row | None:
         async with self._reading() as connection:
-            return await connection.fetchrow(_EVALUATION, session_id)
+            return await connection.fetchrow(_SQL.evaluation, session_id)
 
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
         connection = await self._begin()
         with unavailable_on_disconnect():
-            await connection.execute(_SAVE_PROGRESS, session_id, *(values[name] for name in _PROGRESS_WRITTEN))
+            await connection.execute(_SQL.save_progress, *(values[name] for name in PROGRESS_WRITTEN), session_id)
 
     async def _commit(self) -> None:
         transaction, self._transaction = self._transaction, None

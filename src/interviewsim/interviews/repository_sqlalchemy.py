@@ -34,6 +34,9 @@ class SqlAlchemyInterviewRepository(InterviewRepository):
     async def rollback(self) -> None:
         await self.db.rollback()
 
+    async def release(self) -> None:
+        await self.db.close()
+
     async def _insert(self, table: Table, values: dict[str, Any]) -> None:
         await self.db.execute(_INSERTS[table.name], values)
 

@@ -19,19 +19,17 @@ from interviewsim.interviews.repository_sqlalchemy import SqlAlchemyInterviewRep
 @contextlib.asynccontextmanager
 async def open_repository(state: State) -> AsyncIterator[InterviewRepository]:
     """The repository on the app's storage (`pg_pool`, `sqlite_pool`, else `session_factory`); released on exit."""
-    if state.pg_pool is not None or state.sqlite_pool is not None:
-        repository: AsyncpgInterviewRepository | AiosqliteInterviewRepository = (
-            AsyncpgInterviewRepository(state.pg_pool)
-            if state.pg_pool is not None
-            else AiosqliteInterviewRepository(state.sqlite_pool)
-        )
-        try:
-            yield repository
-        finally:
-            await repository.release()
+    repository: InterviewRepository
+    if state.pg_pool is not None:
+        repository = AsyncpgInterviewRepository(state.pg_pool)
+    elif state.sqlite_pool is not None:
+        repository = AiosqliteInterviewRepository(state.sqlite_pool)
     else:
-        async with state.session_factory() as session:
-            yield SqlAlchemyInterviewRepository(session)
+        repository = SqlAlchemyInterviewRepository(state.session_factory())
+    try:
+        yield repository
+    finally:
+        await repository.release()
 
 
 async def interview_repository(request: Request) -> AsyncIterator[InterviewRepository]:
