@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +21,7 @@ from interviewsim.storage.db import create_engine, migrate, session_factory
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
 from interviewsim.storage.sqlite import SqlitePool, sqlite_file
 from interviewsim.storage.types import utcnow
-from tests.support.databases import terminate_other_backends
+from tests.support.databases import new_interview, terminate_other_backends
 
 
 @contextlib.asynccontextmanager
@@ -48,26 +47,6 @@ async def app_storage(database_url: str) -> AsyncIterator[State]:
         await engine.dispose()
 
 
-def _interview(user_id: str) -> InterviewSession:
-    return InterviewSession(
-        id=str(uuid.uuid4()),
-        user_id=user_id,
-        domain="software",
-        role="Backend Engineer",
-        interview_type="Mixed",
-        difficulty="Intermediate",
-        duration=15,
-        voice_style="female",
-        seed=7,
-        phase="warmup",
-        warmup_exchanges=0,
-        questions_asked=0,
-        questions_planned=6,
-        consecutive_rude=0,
-        created_at=utcnow(),
-    )
-
-
 async def test_each_database_gets_its_driver(database_url: str) -> None:
     async with app_storage(database_url) as state, open_repository(state) as repository:
         expected = AsyncpgInterviewRepository if "postgresql" in database_url else AiosqliteInterviewRepository
@@ -79,7 +58,7 @@ async def test_each_database_gets_its_driver(database_url: str) -> None:
 async def test_the_raw_drivers_read_and_write_exactly_what_sqlalchemy_does(database_url: str) -> None:
     """Rows written by SQLAlchemy read back the same through the raw driver, and the other way round."""
     when = datetime(2026, 11, 24, 6, 30, 1, 250_000, tzinfo=UTC)
-    by_sqlalchemy, by_driver = _interview("alice"), _interview("alice")
+    by_sqlalchemy, by_driver = new_interview("alice"), new_interview("alice")
     for interview in (by_sqlalchemy, by_driver):
         interview.created_at, interview.ended_at, interview.ended_by = when, when + timedelta(minutes=20), "manual"
     async with app_storage(database_url) as state:
@@ -147,7 +126,7 @@ def _kept(session: InterviewSession, messages: list[Message]) -> tuple[dict[str,
 
 async def test_commit_writes_what_the_flow_changed_and_leaves_untouched_rows_alone(database_url: str) -> None:
     async with app_storage(database_url) as state:
-        changed, untouched = _interview("alice"), _interview("alice")
+        changed, untouched = new_interview("alice"), new_interview("alice")
         async with open_repository(state) as repository:
             await repository.add_session(changed)
             await repository.add_session(untouched)
@@ -171,7 +150,7 @@ async def test_commit_writes_what_the_flow_changed_and_leaves_untouched_rows_alo
 
 
 async def test_every_column_round_trips_with_its_type(database_url: str) -> None:
-    interview = _interview("alice")
+    interview = new_interview("alice")
     interview.job_description, interview.resume = "Build APIs — ünïcode", None
     usage = {"input_tokens": 1200, "output_tokens": 80}
     payload = {"summary": "Solid", "scores": {"overall": 71}, "strengths": ["metrics"], "pass": True}
@@ -213,7 +192,7 @@ async def test_every_column_round_trips_with_its_type(database_url: str) -> None
 
 
 async def test_columns_left_out_take_the_models_defaults(database_url: str) -> None:
-    interview = _interview("alice")
+    interview = new_interview("alice")
     for name in ("warmup_exchanges", "questions_asked", "consecutive_rude"):
         delattr(interview, name)
     async with app_storage(database_url) as state:
@@ -227,7 +206,7 @@ async def test_columns_left_out_take_the_models_defaults(database_url: str) -> N
 
 
 async def test_a_failed_request_leaves_no_trace(database_url: str) -> None:
-    interview = _interview("alice")
+    interview = new_interview("alice")
     async with app_storage(database_url) as state:
         async with open_repository(state) as repository:
             await repository.add_session(interview)
@@ -248,7 +227,7 @@ async def test_a_connection_dropped_mid_transaction_is_a_clear_503_and_the_pool_
     dsn = asyncpg_dsn(postgres_url)
     assert dsn is not None
     async with app_storage(postgres_url) as state:
-        interview = _interview("alice")
+        interview = new_interview("alice")
         async with open_repository(state) as repository:
             await repository.add_session(interview)
             await repository.commit()
@@ -279,7 +258,7 @@ async def test_an_unreachable_database_is_a_clear_503() -> None:
 async def test_no_connection_is_held_between_transactions(postgres_url: str) -> None:
     """While a provider works between the answer's commit and the reply's, the pool has the connection back."""
     async with app_storage(postgres_url) as state:
-        interview = _interview("alice")
+        interview = new_interview("alice")
         async with open_repository(state) as repository:
             await repository.add_session(interview)
             assert state.pg_pool.get_idle_size() == state.pg_pool.get_size() - 1  # the insert's transaction

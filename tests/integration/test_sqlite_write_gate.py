@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from interviewsim.interviews.models import InterviewSession
 from interviewsim.interviews.repository_aiosqlite import AiosqliteInterviewRepository
 from interviewsim.storage.db import create_engine, migrate
 from interviewsim.storage.sqlite import SqlitePool
-from interviewsim.storage.types import utcnow
+from tests.support.databases import new_interview
 
 
 async def _pool(path: Path, max_size: int = 30) -> tuple[SqlitePool, str]:
@@ -23,23 +21,7 @@ async def _pool(path: Path, max_size: int = 30) -> tuple[SqlitePool, str]:
     await migrate(engine)
     await engine.dispose()
     pool = SqlitePool(path, max_size=max_size)
-    interview = InterviewSession(
-        id=str(uuid.uuid4()),
-        user_id="alice",
-        domain="software",
-        role="Backend Engineer",
-        interview_type="Mixed",
-        difficulty="Intermediate",
-        duration=15,
-        voice_style="female",
-        seed=7,
-        phase="core",
-        warmup_exchanges=0,
-        questions_asked=0,
-        questions_planned=6,
-        consecutive_rude=0,
-        created_at=utcnow(),
-    )
+    interview = new_interview("alice")
     repository = AiosqliteInterviewRepository(pool)
     await repository.add_session(interview)
     await repository.commit()
