@@ -20,6 +20,8 @@ from interviewsim.errors import Unavailable, install_error_handlers
 from interviewsim.interviews.guard import TurnGuard
 from interviewsim.interviews.models import InterviewSession
 from interviewsim.interviews.routes import router as interviews_router
+from interviewsim.interviews.stores import open_repository
+from interviewsim.interviews.turns import TurnRunner
 from interviewsim.limits import BodySizeLimit
 from interviewsim.llm.base import Phase
 from interviewsim.observability.logging import configure_logging
@@ -132,6 +134,13 @@ def create_app(
         if settings.resolved_auth_mode == "local" and verifier is None:
             log.info("auth: local token (loopback only)")
         app.state.engines = engines or build_engines(settings, key_state=app.state.shared.key_state, metrics=metrics)
+        app.state.turn_runner = TurnRunner(
+            lambda: open_repository(app.state),
+            app.state.engines,
+            app.state.turn_guard,
+            app.state.shared.limiter,
+            pass_mark=settings.pass_mark,
+        )
         watch_operations(app, metrics)
         if settle_heap:
             settle_heap_for_serving()

@@ -73,6 +73,13 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class Unprocessable(AppError):
+    """The request is well-formed but cannot be processed as sent (e.g. a reused Idempotency-Key)."""
+
+    status = 422
+    code = "unprocessable"
+
+
 class PayloadTooLarge(AppError):
     """The request body is over the size limit."""
 

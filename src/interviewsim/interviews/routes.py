@@ -6,8 +6,8 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from interviewsim.auth.deps import CurrentUser
@@ -28,9 +28,10 @@ from interviewsim.interviews.schemas import (
     StartSessionOut,
     StartSessionRequest,
 )
-from interviewsim.interviews.service import InterviewService, TurnResult
+from interviewsim.interviews.service import InterviewService
 from interviewsim.interviews.sse import sse_event
-from interviewsim.interviews.stores import Repository, StreamingRepository
+from interviewsim.interviews.stores import Repository
+from interviewsim.interviews.turns import TurnDone, TurnRunner, reply_payload
 from interviewsim.llm.base import Phase, ReplyDelta
 
 router = APIRouter(prefix="/api", tags=["interviews"], responses=ERROR_RESPONSES)
@@ -44,64 +45,44 @@ async def interview_service(repository: Repository, engines: EnginesDep, setting
 Service = Annotated[InterviewService, Depends(interview_service)]
 
 
-async def streaming_interview_service(
-    repository: StreamingRepository, engines: EnginesDep, settings: SettingsDep
-) -> InterviewService:
-    """The interview service on a transaction that lives as long as the stream."""
-    return InterviewService(repository, engines, pass_mark=settings.pass_mark)
+async def turn_runner(request: Request) -> TurnRunner:
+    """The process's turn runner."""
+    runner: TurnRunner = request.app.state.turn_runner
+    return runner
 
 
-StreamingService = Annotated[InterviewService, Depends(streaming_interview_service)]
-
-
-def _reply(result: TurnResult) -> dict[str, Any]:
-    progress = result.progress
-    body: dict[str, Any] = {
-        "text_response": result.text,
-        "voice_response": result.voice,
-        "end": result.end,
-        "phase": progress.phase,
-        "question_number": progress.question_number,
-        "questions_planned": progress.questions_planned,
-        "minutes_left": progress.minutes_left,
-        "provider": progress.provider,
-        "kind": progress.kind,
-    }
-    if result.evaluation is not None:
-        body = {**result.evaluation, **body, "text_response": result.text, "voice_response": result.voice}
-    return body
-
+Runner = Annotated[TurnRunner, Depends(turn_runner)]
 
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         pattern=r"^[\w.:-]{1,128}$",
-        description="Retrying with the same key returns the stored reply and creates no new turn.",
+        description="Retrying the same request with the same key returns the stored reply and creates no new turn; "
+        "reusing a key for a different request is a 422.",
     ),
 ]
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 @router.post("/start-session", response_model=StartSessionOut, dependencies=[Depends(rate_limit("sessions"))])
 async def start_session(body: StartSessionRequest, user: CurrentUser, service: Service) -> dict[str, Any]:
     """Start an interview; the reply holds the interviewer's opening turn."""
     session_id, first = await service.start(user, body)
-    return {"session_id": session_id, "first_question": ReplyOut(**_reply(first))}
+    return {"session_id": session_id, "first_question": ReplyOut(**reply_payload(first))}
 
 
-@router.post(
-    "/chat", response_model=ChatOut, response_model_exclude_none=True, dependencies=[Depends(rate_limit("chat"))]
-)
+@router.post("/chat", response_model=ChatOut, response_model_exclude_none=True)
 async def chat(
-    body: ChatRequest, user: CurrentUser, service: Service, guard: Guard, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
+    body: ChatRequest, user: CurrentUser, runner: Runner, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     """Send the candidate's message; the last turn (end: true) carries the evaluation."""
-
-    async def turn() -> dict[str, Any]:
-        async with guard.session_lock(body.session_id):
-            return _reply(await service.chat(user, body))
-
-    return await guard.once(user, idempotency_key, turn)
+    async with contextlib.aclosing(runner.run(user, body, stream=False, idempotency_key=idempotency_key)) as events:
+        async for event in events:
+            if isinstance(event, TurnDone):
+                # Already validated by ChatOut in the runner: returned as is, not validated twice.
+                return JSONResponse(event.payload)
+    raise AssertionError("a turn always ends with TurnDone or an error")
 
 
 @router.post(
@@ -116,58 +97,32 @@ async def chat(
     },
 )
 async def chat_stream(
-    body: ChatRequest,
-    user: CurrentUser,
-    service: StreamingService,
-    guard: Guard,
-    idempotency_key: IdempotencyKey = None,
+    body: ChatRequest, user: CurrentUser, runner: Runner, idempotency_key: IdempotencyKey = None
 ) -> StreamingResponse:
     """The same turn as /api/chat, streamed as the interviewer writes it."""
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    if idempotency_key is not None:
-        stored = await guard.begin(user, idempotency_key)
-        if stored is not None:
-            replay = iter([sse_event("done", stored)])
-            return StreamingResponse(replay, media_type="text/event-stream", headers=headers)
-    # The lock and the claimed key outlive this function: the stream (or, if it never runs, the
-    # background task) releases them; both releases are idempotent.
-    lock = contextlib.AsyncExitStack()
-    claimed = idempotency_key is not None
-
-    async def release() -> None:
-        nonlocal claimed
-        if claimed and idempotency_key is not None:
-            claimed = False
-            await guard.abandon(user, idempotency_key)
-        await lock.aclose()
-
+    events = runner.run(user, body, stream=True, idempotency_key=idempotency_key, route="chat")
     try:
-        await lock.enter_async_context(guard.session_lock(body.session_id))
-        # Errors found before streaming (not found, ended, limits) are ordinary JSON responses.
-        turn = await service.begin_turn(user, body)
+        # Errors before the answer is accepted (not found, ended, limits, busy) are ordinary JSON responses.
+        await anext(events)
     except BaseException:
-        await release()
+        await events.aclose()
         raise
 
-    async def events() -> AsyncIterator[bytes]:
-        nonlocal claimed
+    async def frames() -> AsyncIterator[bytes]:
         try:
-            async for event in service.chat_stream(turn):
+            async for event in events:
                 if isinstance(event, ReplyDelta):
                     yield sse_event("delta", {"text": event.text})
-                    continue
-                payload = _reply(event)
-                if idempotency_key is not None:
-                    await guard.remember(user, idempotency_key, payload)
-                    claimed = False
-                yield sse_event("done", payload)
+                elif isinstance(event, TurnDone):
+                    yield sse_event("done", event.payload)
         except AppError as error:
             yield sse_event("error", {"error": error.message, "code": error.code, "status": error.status})
         finally:
-            await release()
+            await events.aclose()
 
+    # The background task closes the turn (lock, claimed key) when the stream never ran.
     return StreamingResponse(
-        events(), media_type="text/event-stream", headers=headers, background=BackgroundTask(release)
+        frames(), media_type="text/event-stream", headers=SSE_HEADERS, background=BackgroundTask(events.aclose)
     )
 
 
@@ -181,7 +136,7 @@ async def results(
         async with guard.session_lock(body.session_id):
             return await service.results(user, body.session_id)
 
-    return await guard.once(user, idempotency_key, grade)
+    return await guard.once(user, idempotency_key, "results", body.model_dump(mode="json"), grade)
 
 
 @router.get("/sessions", response_model=SessionListOut)

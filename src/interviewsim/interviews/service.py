@@ -111,13 +111,12 @@ class InterviewService:
         await self.repository.commit()
         return session.id, self._turn_result(session, reply)
 
-    async def chat(self, user: AuthUser, request: ChatRequest) -> TurnResult:
-        """Take the candidate's message and return the interviewer's next turn."""
-        turn = await self.begin_turn(user, request)
+    async def reply(self, turn: PendingTurn) -> TurnResult:
+        """The interviewer's whole reply to the turn begun by `begin_turn`, stored."""
         reply = await self._guarded(self.engines.interviewer.respond(turn.context))
         return await self.finish_turn(turn, reply)
 
-    async def chat_stream(self, turn: PendingTurn) -> AsyncIterator[ReplyDelta | TurnResult]:
+    async def reply_stream(self, turn: PendingTurn) -> AsyncIterator[ReplyDelta | TurnResult]:
         """The turn begun by `begin_turn`, streamed: text deltas, then the finished TurnResult."""
         reply: InterviewerReply | None = None
         events = stream_turn(self.engines.interviewer, turn.context)

@@ -45,6 +45,3 @@ async def interview_repository(request: Request) -> AsyncIterator[InterviewRepos
 
 # scope="function": commit before the response is sent, so a client's next request sees this one's writes.
 Repository = Annotated[InterviewRepository, Depends(interview_repository, scope="function")]
-# Streaming responses outlive the route function: this storage stays open until the stream ends
-# (the service commits explicitly before its final event).
-StreamingRepository = Annotated[InterviewRepository, Depends(interview_repository, scope="request")]

@@ -1,0 +1,161 @@
+"""One chat turn for every transport (/api/chat, /api/chat/stream, the voice WebSocket).
+
+The runner owns, in order: the per-user chat limit, the Idempotency-Key, the session's turn lock,
+storing the candidate's answer, asking the interviewer (streamed or whole) and storing the reply.
+It yields `TurnAccepted` once the answer is durable, `ReplyDelta`s as the interviewer writes, and
+one `TurnDone` whose payload is exactly the /api/chat JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from interviewsim.auth.base import AuthUser
+from interviewsim.interviews.guard import TurnGuard, fingerprint
+from interviewsim.interviews.repository import InterviewRepository
+from interviewsim.interviews.schemas import ChatOut, ChatRequest
+from interviewsim.interviews.service import InterviewService, TurnResult
+from interviewsim.llm.base import Phase, ReplyDelta
+from interviewsim.providers import Engines
+from interviewsim.shared.ratelimit import RateLimiter
+
+OpenRepository = Callable[[], contextlib.AbstractAsyncContextManager[InterviewRepository]]
+
+
+@dataclass(frozen=True)
+class TurnAccepted:
+    """The candidate's message is stored (or was an end marker); the interviewer is being asked."""
+
+
+@dataclass(frozen=True)
+class TurnDone:
+    """The finished turn: exactly the JSON /api/chat returns."""
+
+    payload: dict[str, Any]
+
+
+TurnEvent = TurnAccepted | ReplyDelta | TurnDone
+
+
+@dataclass(frozen=True)
+class LatestTurn:
+    """Where an interview stands, for a transport that joins or resumes it."""
+
+    text: str
+    voice: str
+    end: bool
+    payload: dict[str, Any] | None  # the stored evaluation once the interview has ended
+    pending_answer: str | None  # an answer stored but never replied to (a turn cut off mid-way)
+
+
+def reply_payload(result: TurnResult) -> dict[str, Any]:
+    """A turn as the routes return it: the reply, its progress fields and, at the end, the evaluation."""
+    progress = result.progress
+    body: dict[str, Any] = {
+        "text_response": result.text,
+        "voice_response": result.voice,
+        "end": result.end,
+        "phase": progress.phase,
+        "question_number": progress.question_number,
+        "questions_planned": progress.questions_planned,
+        "minutes_left": progress.minutes_left,
+        "provider": progress.provider,
+        "kind": progress.kind,
+    }
+    if result.evaluation is not None:
+        body = {**result.evaluation, **body, "text_response": result.text, "voice_response": result.voice}
+    return body
+
+
+def chat_json(result: TurnResult) -> dict[str, Any]:
+    """The /api/chat JSON of a turn, validated by its response model (every transport sends this)."""
+    return ChatOut.model_validate(reply_payload(result)).model_dump(mode="json", exclude_none=True)
+
+
+class TurnRunner:
+    """Runs chat turns; one instance per process."""
+
+    def __init__(
+        self,
+        open_repository: OpenRepository,
+        engines: Engines,
+        guard: TurnGuard,
+        limiter: RateLimiter,
+        *,
+        pass_mark: int,
+    ) -> None:
+        self._open_repository = open_repository
+        self._engines = engines
+        self._guard = guard
+        self._limiter = limiter
+        self._pass_mark = pass_mark
+
+    async def run(
+        self,
+        user: AuthUser,
+        request: ChatRequest,
+        *,
+        stream: bool = True,
+        idempotency_key: str | None = None,
+        route: str = "chat",
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """One turn: TurnAccepted, then ReplyDelta events (when streaming), then TurnDone; errors raise AppError."""
+        await self._limiter.hit("chat", user.id)
+        key, request_hash = idempotency_key, fingerprint(route, request.model_dump(mode="json"))
+        if key is not None:
+            stored = await self._guard.begin(user, key, route, request_hash)
+            if stored is not None:
+                yield TurnAccepted()
+                yield TurnDone(stored)
+                return
+        try:
+            async with self._guard.session_lock(request.session_id), self._transaction() as service:
+                turn = await service.begin_turn(user, request)
+                yield TurnAccepted()
+                result: TurnResult | None = None
+                if stream:
+                    async for event in service.reply_stream(turn):
+                        if isinstance(event, ReplyDelta):
+                            yield event
+                        else:
+                            result = event
+                else:
+                    result = await service.reply(turn)
+                assert result is not None  # reply_stream always ends with the result or raises
+                payload = chat_json(result)
+            if key is not None:
+                await self._guard.remember(user, key, route, request_hash, payload)
+                key = None
+        finally:
+            if key is not None:
+                await self._guard.abandon(user, key, route)
+        yield TurnDone(payload)
+
+    async def latest(self, user: AuthUser, session_id: str) -> LatestTurn:
+        """The latest interviewer message of the caller's interview and any answer left unreplied."""
+        async with self._transaction() as service:
+            session, messages, evaluation = await service.detail(user, session_id)
+        last_reply = next((m for m in reversed(messages) if m.role == "assistant"), None)
+        pending = messages[-1].text if messages and messages[-1].role == "user" else None
+        ended = session.phase == Phase.ENDED
+        return LatestTurn(
+            text=last_reply.text if last_reply else "",
+            voice=(last_reply.voice_text or last_reply.text) if last_reply else "",
+            end=ended,
+            payload=evaluation.payload if evaluation is not None else None,
+            pending_answer=None if ended else pending,
+        )
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[InterviewService]:
+        """A service on one repository: committed on success, rolled back on any error."""
+        async with self._open_repository() as repository:
+            try:
+                yield InterviewService(repository, self._engines, pass_mark=self._pass_mark)
+            except BaseException:
+                await repository.rollback()
+                raise
+            await repository.commit()
