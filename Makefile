@@ -25,6 +25,7 @@ run: $(STAMP_RUN)  ## set up and start the server on http://$${HOST:-127.0.0.1}:
 test: $(STAMP_DEV)  ## set up with dev extras and run the whole suite
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP_DEV)

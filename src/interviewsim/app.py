@@ -16,25 +16,25 @@ from interviewsim import __version__
 from interviewsim.auth.base import Verifier
 from interviewsim.auth.local import LocalTokenVerifier, ensure_local_token
 from interviewsim.config import Settings, SettingsError
+from interviewsim.engines.factory import Engines, build_engines
 from interviewsim.errors import Unavailable, install_error_handlers
+from interviewsim.interviews.domain import Phase
 from interviewsim.interviews.guard import TurnGuard
 from interviewsim.interviews.models import InterviewSession
 from interviewsim.interviews.routes import router as interviews_router
 from interviewsim.interviews.stores import open_repository
 from interviewsim.interviews.turns import TurnRunner
 from interviewsim.limits import BodySizeLimit
-from interviewsim.llm.base import Phase
 from interviewsim.observability.logging import configure_logging
 from interviewsim.observability.metrics import Metrics, metrics_route, voice_key_rings
 from interviewsim.observability.middleware import RequestContext
-from interviewsim.providers import Engines, build_engines
 from interviewsim.runtime import settle_heap_for_serving
 from interviewsim.shared.state import build_shared_state
+from interviewsim.speech.tts_routes import router as tts_router
 from interviewsim.storage.db import create_engine, migrate, session_factory
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
 from interviewsim.storage.sqlite import SqlitePool, sqlite_file
 from interviewsim.storage.types import utcnow
-from interviewsim.tts.routes import router as tts_router
 from interviewsim.web.routes import mount_web
 
 log = logging.getLogger(__name__)

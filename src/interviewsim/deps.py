@@ -6,12 +6,16 @@ worker thread, which costs more than the work itself on every request.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from interviewsim.auth.base import AuthUser
+from interviewsim.auth.deps import CurrentUser
 from interviewsim.config import Settings
-from interviewsim.providers import Engines
+from interviewsim.engines.factory import Engines
+from interviewsim.shared.state import SharedState
 
 
 async def get_settings(request: Request) -> Settings:
@@ -28,3 +32,13 @@ async def get_engines(request: Request) -> Engines:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EnginesDep = Annotated[Engines, Depends(get_engines)]
+
+
+def rate_limit(bucket: str) -> Callable[[Request, AuthUser], Awaitable[None]]:
+    """A dependency charging one request to the caller's `bucket` limit (429 with Retry-After when over)."""
+
+    async def charge(request: Request, user: CurrentUser) -> None:
+        shared: SharedState = request.app.state.shared
+        await shared.limiter.hit(bucket, user.id)
+
+    return charge

@@ -14,7 +14,6 @@ AppError
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,8 +22,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from interviewsim.llm.errors import ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -140,13 +137,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         503: "Temporarily unavailable (Retry-After)",
     }.items()
 }
-
-
-def upstream_failure(error: ProviderError, message: str) -> AppError:
-    """503 with Retry-After when the provider said when to come back, else 502."""
-    if error.retryable and error.retry_after is not None:
-        return Unavailable(message, retry_after=max(1, math.ceil(error.retry_after)))
-    return UpstreamError(message)
 
 
 def error_response(

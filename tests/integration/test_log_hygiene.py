@@ -128,7 +128,7 @@ def test_info_logs_carry_context_but_no_tokens_keys_or_answers(base_url: str, lo
     assert ANSWER_MARK not in output, "an answer was logged"
     assert SPOKEN_MARK not in output, "text sent to the voice was logged"
     # The refused key was benched and reported by fingerprint only.
-    assert any(line["logger"] == "interviewsim.tts.keyring" and "key#sha256:" in line["message"] for line in lines)
+    assert any(line["logger"] == "interviewsim.vendors.keyring" and "key#sha256:" in line["message"] for line in lines)
 
     # One access line per request, by route template, with the request id and the hashed user.
     access = [line for line in lines if line["logger"] == "interviewsim.access"]

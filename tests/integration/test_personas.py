@@ -151,7 +151,7 @@ def test_injection_gains_nothing_and_is_noted(alice: Api) -> None:
 
 
 def test_questions_are_tailored_to_the_job_description(alice: Api) -> None:
-    from interviewsim.llm.builtin.bank import default_bank
+    from interviewsim.interviewer.builtin.bank import default_bank
     from tests.support.candidates import asked_question
 
     job = "We are hiring a backend engineer to own our Redis caching layer and Docker-based CI/CD pipeline."

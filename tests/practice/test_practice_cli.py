@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 
 from interviewsim.app import create_app
 from interviewsim.config import Settings
-from interviewsim.llm.base import InterviewerReply, TurnContext
-from interviewsim.llm.errors import ProviderError
+from interviewsim.engines.factory import build_engines
+from interviewsim.interviewer.base import InterviewerReply, TurnContext
 from interviewsim.practice.client import Delta, Done, InterviewClient, iter_sse
 from interviewsim.practice.commands import practice, report
 from interviewsim.practice.interview import Answer, read_answer
-from interviewsim.providers import build_engines
+from interviewsim.vendors.errors import ProviderError
 from tests.support.servers import thread_server
 
 TOKEN = "practice-token"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from interviewsim.config import Settings
-from interviewsim.llm.builtin.bank import default_bank
+from interviewsim.interviewer.builtin.bank import default_bank
 from interviewsim.quality.criteria import checkable_points
 from interviewsim.quality.server import UNTHROTTLED, Target, local_server
 from tests.fakes.anthropic import FakeAnthropic, serve

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from interviewsim.llm.builtin.bank import default_bank
+from interviewsim.interviewer.builtin.bank import default_bank
 from interviewsim.quality import criteria, scoring
 from interviewsim.quality.answers import bank_question
 from interviewsim.quality.personas import PERSONAS, make_persona

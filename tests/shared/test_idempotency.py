@@ -7,12 +7,7 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from interviewsim.shared.idempotency import (
-    IdempotencyStore,
-    MemoryIdempotencyStore,
-    RedisIdempotencyStore,
-    record_id,
-)
+from interviewsim.shared.idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore, record_id
 
 KEY = "3f1c2a9e-7b4d-4e1a-9c0b-5d6e7f8a9b0c"
 RESPONSE = {"reply": "Tell me about a time you disagreed with a teammate.", "turn": 3, "done": False}

@@ -9,9 +9,9 @@ import time
 import pytest
 from redis.asyncio import Redis
 
-from interviewsim.shared.keystate import RedisKeyStateStore
+from interviewsim.shared.keystate import KeyStateStore, MemoryKeyStateStore, RedisKeyStateStore
 from interviewsim.shared.redis import RedisNamespace
-from interviewsim.tts.keyring import KeyRing, KeyStateStore, MemoryKeyStateStore, fingerprint
+from interviewsim.vendors.keyring import KeyRing, fingerprint
 
 FP = "key#sha256:0123abcd"
 

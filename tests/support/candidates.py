@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from interviewsim.llm.builtin.bank import Question, default_bank
+from interviewsim.interviewer.builtin.bank import Question, default_bank
 
 
 def asked_question(reply_text: str) -> Question | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from interviewsim.llm.base import ChatChunk, ChatMessage, ChatResult
+from interviewsim.vendors.chat import ChatChunk, ChatMessage, ChatResult
 
 
 class ScriptedModel:

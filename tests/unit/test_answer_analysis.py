@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from interviewsim.conduct import is_gibberish, is_rude
-from interviewsim.llm.base import InterviewBrief
-from interviewsim.llm.builtin.analysis import AnswerKind, classify, is_confused
-from interviewsim.llm.builtin.bank import Question, default_bank
+from interviewsim.interviewer.base import InterviewBrief
+from interviewsim.interviewer.builtin.analysis import AnswerKind, classify, is_confused
+from interviewsim.interviewer.builtin.bank import Question, default_bank
 
 DATA = InterviewBrief(domain="Data Science", role="Data Analyst", interview_type="Technical")
 SOFTWARE = InterviewBrief(domain="Software Engineering", role="Backend Engineer")

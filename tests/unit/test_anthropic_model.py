@@ -14,9 +14,9 @@ from anthropic import DefaultAioHttpClient
 from anthropic.resources.messages.messages import DEPRECATED_MODELS
 from anthropic.types import Model
 
-from interviewsim.llm.anthropic import DEFAULT_MODEL, AnthropicChatModel
-from interviewsim.llm.base import ChatChunk, ChatMessage, ChatModel
-from interviewsim.llm.errors import ProviderError
+from interviewsim.vendors.anthropic import DEFAULT_MODEL, AnthropicChatModel
+from interviewsim.vendors.chat import ChatChunk, ChatMessage, ChatModel
+from interviewsim.vendors.errors import ProviderError
 from tests.fakes.anthropic import FakeAnthropic, Fault, Reply, StreamError, running_fake_anthropic
 
 KEY = "sk-ant-test-0123456789"

@@ -13,7 +13,7 @@ import pytest
 from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.builtin import BuiltinEvaluator
 from interviewsim.evaluation.schema import AnsweredQuestion, Evaluation, EvaluationInput
-from interviewsim.llm.base import InterviewBrief
+from interviewsim.interviewer.base import InterviewBrief
 
 ROOT = Path(__file__).resolve().parents[2]
 BRIEF = InterviewBrief(domain="Software Engineering", role="Backend Engineer", interview_type="Technical")

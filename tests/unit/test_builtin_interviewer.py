@@ -7,18 +7,11 @@ from collections.abc import Sequence
 
 import pytest
 
-from interviewsim.llm.base import (
-    Directive,
-    InterviewBrief,
-    Interviewer,
-    InterviewerReply,
-    Turn,
-    TurnContext,
-    TurnKind,
-)
-from interviewsim.llm.builtin.bank import Question, QuestionBank, default_bank
-from interviewsim.llm.builtin.interviewer import BuiltinInterviewer, asked_question_ids
-from interviewsim.tts.text import clean_for_speech
+from interviewsim.interviewer.base import InterviewBrief, Interviewer, InterviewerReply, Turn, TurnContext
+from interviewsim.interviewer.builtin.bank import Question, QuestionBank, default_bank
+from interviewsim.interviewer.builtin.interviewer import BuiltinInterviewer, asked_question_ids
+from interviewsim.interviews.domain import Directive, TurnKind
+from interviewsim.shared.speakable import clean_for_speech
 
 BRIEF = InterviewBrief(
     domain="Software Engineering",

@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from interviewsim.llm.errors import ProviderError
 from interviewsim.tts.base import Voice, VoiceStyle
 from interviewsim.tts.elevenlabs import ElevenLabsVoice, VoiceUnavailable
-from interviewsim.tts.keyring import Key, KeyRing, fingerprint
+from interviewsim.vendors.errors import ProviderError
+from interviewsim.vendors.keyring import Key, KeyRing, fingerprint
 from tests.fakes.elevenlabs import FakeElevenLabs, silent_mp3
 from tests.support.mp3 import looks_like_mp3, mp3_duration
 

@@ -13,7 +13,7 @@ import pytest
 
 from interviewsim.auth.base import AuthUser, Verifier
 from interviewsim.auth.firebase import EMULATOR_ENV, FirebaseVerifier, emulator_warning
-from interviewsim.llm.errors import ProviderError
+from interviewsim.vendors.errors import ProviderError
 from tests.fakes.firebase import FakeFirebaseCerts, service_account_json
 from tests.support.servers import free_port
 

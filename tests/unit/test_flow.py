@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from interviewsim.interviewer.base import InterviewerReply
 from interviewsim.interviews import flow
+from interviewsim.interviews.domain import Directive, Phase, TurnKind
 from interviewsim.interviews.models import InterviewSession
-from interviewsim.llm.base import Directive, InterviewerReply, Phase, TurnKind
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

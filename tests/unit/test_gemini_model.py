@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from interviewsim.evaluation.schema import Evaluation
-from interviewsim.llm.base import ChatChunk, ChatMessage, ChatModel
-from interviewsim.llm.errors import ProviderError
-from interviewsim.llm.gemini import DEFAULT_MODEL, GeminiChatModel
+from interviewsim.vendors.chat import ChatChunk, ChatMessage, ChatModel
+from interviewsim.vendors.errors import ProviderError
+from interviewsim.vendors.gemini import DEFAULT_MODEL, GeminiChatModel
 from tests.fakes.gemini import Blocked, Fail, FakeGemini, Hold, Reply, running_fake_gemini
 
 KEY = "test-gemini-key-0123456789"

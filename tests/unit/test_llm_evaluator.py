@@ -9,8 +9,8 @@ import pytest
 from interviewsim.evaluation.llm import LLMEvaluator
 from interviewsim.evaluation.prompts import TRIM_MARK, fit_to_budget, user_prompt
 from interviewsim.evaluation.schema import AnsweredQuestion, EvaluationInput
-from interviewsim.llm.base import InterviewBrief
-from interviewsim.llm.errors import InvalidOutput
+from interviewsim.interviewer.base import InterviewBrief
+from interviewsim.vendors.errors import InvalidOutput
 from tests.support.models import ScriptedModel
 
 BRIEF = InterviewBrief(domain="software", role="Backend Engineer", interview_type="Technical")

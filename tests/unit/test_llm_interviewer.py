@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from interviewsim.llm.base import (
-    ChatResult,
-    Directive,
-    InterviewBrief,
-    Turn,
-    TurnContext,
-    TurnKind,
-)
-from interviewsim.llm.interviewer import LLMInterviewer, build_messages, parse_reply
-from interviewsim.llm.parsing import extract_json_object
-from interviewsim.llm.prompts import system_prompt
+from interviewsim.interviewer.base import InterviewBrief, Turn, TurnContext
+from interviewsim.interviewer.llm import LLMInterviewer, build_messages, parse_reply
+from interviewsim.interviewer.prompts import system_prompt
+from interviewsim.interviews.domain import Directive, TurnKind
+from interviewsim.vendors.chat import ChatResult
+from interviewsim.vendors.parsing import extract_json_object
 from tests.support.models import ScriptedModel
 
 BRIEF = InterviewBrief(

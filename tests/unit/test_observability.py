@@ -26,8 +26,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from interviewsim.chains import FallbackVoice
-from interviewsim.llm.errors import InvalidOutput, ProviderError
+from interviewsim.engines.fallback import FallbackVoice
 from interviewsim.observability.logging import (
     REDACTED,
     RedactingFilter,
@@ -41,7 +40,8 @@ from interviewsim.observability.metrics import Metrics, metrics_route, provider_
 from interviewsim.observability.middleware import RequestContext, set_user
 from interviewsim.tts.builtin import BuiltinVoice
 from interviewsim.tts.elevenlabs import ElevenLabsVoice
-from interviewsim.tts.keyring import KeyRing
+from interviewsim.vendors.errors import InvalidOutput, ProviderError
+from interviewsim.vendors.keyring import KeyRing
 from tests.support.servers import thread_server
 
 JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJzdWIiOiJ1aWQtNDIiLCJhdWQiOiJkZW1vIn0.c2lnbmF0dXJlLWJ5dGVz"

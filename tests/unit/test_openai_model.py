@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from interviewsim.llm.base import ChatChunk, ChatMessage, ChatModel
-from interviewsim.llm.errors import ProviderError
-from interviewsim.llm.openai_compat import OpenAICompatChatModel
+from interviewsim.vendors.chat import ChatChunk, ChatMessage, ChatModel
+from interviewsim.vendors.errors import ProviderError
+from interviewsim.vendors.openai_compat import OpenAICompatChatModel
 from tests.fakes.openai import FakeOpenAI, Fault, Reply, StreamError, running_fake_openai
 
 MODEL = "llama3.1:8b-instruct"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from interviewsim.llm.base import InterviewBrief
-from interviewsim.llm.builtin.bank import (
+from interviewsim.interviewer.base import InterviewBrief
+from interviewsim.interviewer.builtin.bank import (
     DIFFICULTIES,
     DOMAINS,
     GENERIC,
@@ -78,7 +78,7 @@ def test_generic_coverage(bank: QuestionBank) -> None:
 
 
 def test_every_domain_has_a_data_file() -> None:
-    data = Path(__file__).parents[2] / "src" / "interviewsim" / "llm" / "builtin" / "data"
+    data = Path(__file__).parents[2] / "src" / "interviewsim" / "interviewer" / "builtin" / "data"
     assert {p.stem for p in data.glob("*.json")} == {*DOMAINS, "warmup"}
     for path in data.glob("*.json"):
         json.loads(path.read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ import contextlib
 
 import httpx
 
-from interviewsim.llm.common import vendor_http_client
+from interviewsim.vendors.common import vendor_http_client
 
 # aiohttp's connector allows 100 connections unless told otherwise; an interview turn holds one for
 # seconds, so a cap at 100 would queue the 101st candidate behind someone else's reply.

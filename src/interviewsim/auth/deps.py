@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from interviewsim.auth.base import AuthUser, Verifier
-from interviewsim.errors import Unauthorized, upstream_failure
-from interviewsim.llm.errors import ProviderError
+from interviewsim.errors import Unauthorized
 from interviewsim.observability.middleware import set_user
+from interviewsim.vendors.errors import ProviderError, upstream_failure
 
 
 async def current_user(request: Request) -> AuthUser:

@@ -19,7 +19,7 @@ from firebase_admin import auth, credentials, exceptions
 
 from interviewsim.auth.base import AuthUser
 from interviewsim.config import FIREBASE_CERTS_URL
-from interviewsim.llm.errors import ProviderError
+from interviewsim.vendors.errors import ProviderError
 
 logger = logging.getLogger(__name__)
 

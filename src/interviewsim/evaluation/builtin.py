@@ -18,7 +18,7 @@ from interviewsim.evaluation.schema import (
     Evidence,
     Scores,
 )
-from interviewsim.llm.base import InterviewBrief
+from interviewsim.interviewer.base import InterviewBrief
 
 CATEGORIES = ("technical", "communication", "confidence", "behavior")
 INTERVIEW_TYPES = ("Technical", "Behavioral", "HR", "Mixed")

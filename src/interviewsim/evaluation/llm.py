@@ -8,10 +8,10 @@ from pydantic import ValidationError
 
 from interviewsim.evaluation.prompts import SYSTEM, user_prompt
 from interviewsim.evaluation.schema import Evaluation, EvaluationInput, Evidence
-from interviewsim.llm.base import ChatMessage, ChatModel
-from interviewsim.llm.errors import InvalidOutput
-from interviewsim.llm.parsing import extract_json_object
-from interviewsim.llm.schema import inline_schema
+from interviewsim.vendors.chat import ChatMessage, ChatModel
+from interviewsim.vendors.errors import InvalidOutput
+from interviewsim.vendors.parsing import extract_json_object
+from interviewsim.vendors.schema import inline_schema
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from interviewsim.llm.base import InterviewBrief
+from interviewsim.interviewer.base import InterviewBrief
 
 
 class Scores(BaseModel):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from interviewsim.interviewer.base import InterviewerReply
+from interviewsim.interviews.domain import Directive, Phase, TurnKind
 from interviewsim.interviews.models import InterviewSession
-from interviewsim.llm.base import Directive, InterviewerReply, Phase, TurnKind
 
 WARMUP_EXCHANGES = 2
 MINUTES_PER_QUESTION = 2.25

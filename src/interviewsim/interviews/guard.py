@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from interviewsim.auth.base import AuthUser
-from interviewsim.auth.deps import CurrentUser
 from interviewsim.errors import BadRequest, Conflict, Unprocessable
 from interviewsim.shared.state import SharedState
 
@@ -101,13 +100,3 @@ async def turn_guard(request: Request) -> TurnGuard:
 
 
 Guard = Annotated[TurnGuard, Depends(turn_guard)]
-
-
-def rate_limit(bucket: str) -> Callable[[Request, AuthUser], Awaitable[None]]:
-    """A dependency charging one request to the caller's `bucket` limit (429 with Retry-After when over)."""
-
-    async def charge(request: Request, user: CurrentUser) -> None:
-        shared: SharedState = request.app.state.shared
-        await shared.limiter.hit(bucket, user.id)
-
-    return charge

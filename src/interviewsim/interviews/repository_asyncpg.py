@@ -16,13 +16,7 @@ from asyncpg.pool import PoolConnectionProxy
 from asyncpg.transaction import Transaction
 from sqlalchemy import Table
 
-from interviewsim.interviews.repository import (
-    PROGRESS_WRITTEN,
-    InterviewRepository,
-    RawSql,
-    Row,
-    insert_values,
-)
+from interviewsim.interviews.repository import PROGRESS_WRITTEN, InterviewRepository, RawSql, Row, insert_values
 from interviewsim.storage.postgres import CONNECTION_FAILURES, acquire, release, unavailable_on_disconnect
 
 _SQL = RawSql(lambda n: f"${n}")

@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from interviewsim.auth.deps import CurrentUser
-from interviewsim.deps import EnginesDep, SettingsDep
+from interviewsim.deps import EnginesDep, SettingsDep, rate_limit
 from interviewsim.errors import ERROR_RESPONSES, AppError
-from interviewsim.interviews.guard import Guard, rate_limit
+from interviewsim.interviewer.base import ReplyDelta
+from interviewsim.interviews.domain import Phase
+from interviewsim.interviews.guard import Guard
 from interviewsim.interviews.models import InterviewSession, Message
 from interviewsim.interviews.schemas import (
     ChatOut,
@@ -32,7 +34,6 @@ from interviewsim.interviews.service import InterviewService
 from interviewsim.interviews.sse import sse_event
 from interviewsim.interviews.stores import Repository
 from interviewsim.interviews.turns import TurnDone, TurnRunner, reply_payload
-from interviewsim.llm.base import Phase, ReplyDelta
 
 router = APIRouter(prefix="/api", tags=["interviews"], responses=ERROR_RESPONSES)
 

@@ -12,19 +12,20 @@ from typing import Any, TypeVar
 
 from interviewsim.auth.base import AuthUser
 from interviewsim.conduct import is_rude
-from interviewsim.errors import Conflict, NotFound, UpstreamError, upstream_failure
+from interviewsim.engines.factory import Engines
+from interviewsim.errors import Conflict, NotFound, UpstreamError
 from interviewsim.evaluation.schema import Evaluation
+from interviewsim.interviewer.base import InterviewerReply, ReplyDelta, TurnContext
+from interviewsim.interviewer.streaming import stream_turn
 from interviewsim.interviews import flow
+from interviewsim.interviews.domain import Directive, Phase
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
 from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import END_MARKERS, ChatRequest, StartSessionRequest
 from interviewsim.interviews.transcript import brief_of, evaluation_input, turns_of
-from interviewsim.llm.base import Directive, InterviewerReply, Phase, ReplyDelta, TurnContext
-from interviewsim.llm.errors import ProviderError
-from interviewsim.llm.streaming import stream_turn
-from interviewsim.providers import Engines
+from interviewsim.shared.speakable import clean_for_speech
 from interviewsim.storage.types import utcnow
-from interviewsim.tts.text import clean_for_speech
+from interviewsim.vendors.errors import ProviderError, upstream_failure
 
 log = logging.getLogger(__name__)
 

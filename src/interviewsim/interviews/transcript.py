@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from interviewsim.evaluation.schema import AnsweredQuestion, EvaluationInput
+from interviewsim.interviewer.base import InterviewBrief, QuestionLookup, Turn
+from interviewsim.interviews.domain import TurnKind
 from interviewsim.interviews.models import InterviewSession, Message
-from interviewsim.llm.base import InterviewBrief, Turn, TurnKind
-
-
-@dataclass(frozen=True)
-class QuestionFacts:
-    """What the question bank knows about a core question."""
-
-    key_points: tuple[str, ...]
-    question_type: str | None
-
-
-QuestionLookup = Callable[[str], QuestionFacts | None]
 
 
 def brief_of(session: InterviewSession) -> InterviewBrief:

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from interviewsim.auth.base import AuthUser
+from interviewsim.engines.factory import Engines
+from interviewsim.interviewer.base import ReplyDelta
+from interviewsim.interviews.domain import Phase
 from interviewsim.interviews.guard import TurnGuard, fingerprint
 from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import ChatOut, ChatRequest
 from interviewsim.interviews.service import InterviewService, TurnResult
-from interviewsim.llm.base import Phase, ReplyDelta
-from interviewsim.providers import Engines
 from interviewsim.shared.ratelimit import RateLimiter
 
 OpenRepository = Callable[[], contextlib.AbstractAsyncContextManager[InterviewRepository]]

@@ -19,8 +19,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from interviewsim.llm.errors import InvalidOutput, ProviderError
-from interviewsim.tts.keyring import KeyRing, KeyState, KeyStatus
+from interviewsim.vendors.errors import InvalidOutput, ProviderError
+from interviewsim.vendors.keyring import KeyRing, KeyState, KeyStatus
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import random
 import re
 from collections.abc import Sequence
 
-from interviewsim.llm.builtin.bank import BEHAVIORAL, HR, Question, default_bank
+from interviewsim.interviewer.builtin.bank import BEHAVIORAL, HR, Question, default_bank
 
 MAX_ANSWER_CHARS = 4000
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

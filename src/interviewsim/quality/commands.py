@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import typer
 
 from interviewsim.config import Settings, SettingsError, load_settings
-from interviewsim.llm.base import ChatModel
 from interviewsim.quality.grader import grade_all
 from interviewsim.quality.judge import judge_suite
 from interviewsim.quality.llm_candidate import LLMCandidate
@@ -21,6 +20,7 @@ from interviewsim.quality.records import RunRecord, SuiteReport, Verdict
 from interviewsim.quality.report import render, to_json
 from interviewsim.quality.runner import Plan, Writer, plans_for, run_plans
 from interviewsim.quality.server import Target, temporary_server
+from interviewsim.vendors.chat import ChatModel
 
 USAGE_ERROR = 2
 Graded = dict[tuple[str, int], list[Verdict]]

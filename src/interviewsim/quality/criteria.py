@@ -6,7 +6,7 @@ import difflib
 import re
 from collections.abc import Callable, Collection, Iterable
 
-from interviewsim.llm.builtin.bank import Question
+from interviewsim.interviewer.builtin.bank import Question
 from interviewsim.quality.answers import bank_question, question_sentence
 from interviewsim.quality.records import Intent, Message, RunRecord, Verdict
 

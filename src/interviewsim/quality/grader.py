@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from interviewsim.llm.base import ChatMessage, ChatModel
-from interviewsim.llm.errors import ProviderError
-from interviewsim.llm.parsing import extract_json_object
 from interviewsim.quality.records import RunRecord, Verdict
+from interviewsim.vendors.chat import ChatMessage, ChatModel
+from interviewsim.vendors.errors import ProviderError
+from interviewsim.vendors.parsing import extract_json_object
 
 MAX_TOKENS = 400
 SYSTEM = """You audit a mock interview between an AI interviewer and a candidate, and the feedback the candidate got.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from interviewsim.llm.base import ChatMessage, ChatModel, Role
 from interviewsim.quality.answers import MAX_ANSWER_CHARS
 from interviewsim.quality.personas import Persona
 from interviewsim.quality.records import Intent, Prompt
 from interviewsim.quality.runner import History
+from interviewsim.vendors.chat import ChatMessage, ChatModel, Role
 
 MAX_TOKENS = 900
 SYSTEM = """You are role-playing a job candidate in a mock interview, to test the interviewer.

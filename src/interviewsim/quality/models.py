@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from interviewsim.config import Settings
-from interviewsim.llm.base import ChatModel
+from interviewsim.vendors.chat import ChatModel
 
 # Provider -> (the variable a user sets, the Settings field it fills).
 REQUIRED_SETTING = {
@@ -25,7 +25,7 @@ def require_model(name: str, settings: Settings, role: str) -> ChatModel:
     variable, field = REQUIRED_SETTING[name]
     if not getattr(settings, field):
         raise MissingKeyError(f"{role} {name} needs {variable}; set it in the environment")
-    from interviewsim.providers import chat_model
+    from interviewsim.engines.factory import chat_model
 
     return chat_model(name, settings)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import ClassVar
 
-from interviewsim.llm.builtin.bank import Question
+from interviewsim.interviewer.builtin.bank import Question
 from interviewsim.quality import answers
 from interviewsim.quality.records import Intent, Prompt
 

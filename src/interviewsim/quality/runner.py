@@ -9,10 +9,10 @@ from typing import Any, Protocol
 
 import httpx
 
-from interviewsim.llm.errors import ProviderError
 from interviewsim.quality.personas import Injector, Persona, make_persona
 from interviewsim.quality.records import DEFAULT_PASS_MARK, Intent, Message, Prompt, RunRecord
 from interviewsim.quality.server import Target
+from interviewsim.vendors.errors import ProviderError
 
 MAX_CANDIDATE_TURNS = 60  # a safety net: an interview still running after this many answers is ended by hand
 END_MANUAL = "[END_INTERVIEW_MANUAL]"

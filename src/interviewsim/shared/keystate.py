@@ -1,10 +1,11 @@
-"""API-key state in Redis, so every worker rests and retires the same keys."""
+"""API-key state (when a vendor key may be used again): in this process, or in Redis so every worker agrees."""
 
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from redis.asyncio import Redis
 
@@ -28,6 +29,34 @@ else
 end
 return 1
 """
+
+
+class KeyStateStore(Protocol):
+    """Where each key's "unusable until" time lives; a shared store lets workers agree on it."""
+
+    async def get_until(self, fingerprint: str) -> float | None:
+        """Epoch seconds until which the key is unusable (`math.inf` when retired), or None."""
+        ...
+
+    async def set_until(self, fingerprint: str, until_epoch_seconds: float, reason: str) -> None:
+        """Mark the key unusable until `until_epoch_seconds` (`math.inf` retires it)."""
+        ...
+
+
+class MemoryKeyStateStore:
+    """Key state in this process only."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, tuple[float, str]] = {}
+
+    async def get_until(self, fingerprint: str) -> float | None:
+        """Epoch seconds until which the key is unusable, or None."""
+        entry = self._until.get(fingerprint)
+        return entry[0] if entry else None
+
+    async def set_until(self, fingerprint: str, until_epoch_seconds: float, reason: str) -> None:
+        """Mark the key unusable until `until_epoch_seconds`."""
+        self._until[fingerprint] = (until_epoch_seconds, reason)
 
 
 class RedisKeyStateStore:

@@ -8,11 +8,10 @@ from redis.asyncio import Redis
 
 from interviewsim.config import Settings
 from interviewsim.shared.idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
-from interviewsim.shared.keystate import RedisKeyStateStore
+from interviewsim.shared.keystate import KeyStateStore, MemoryKeyStateStore, RedisKeyStateStore
 from interviewsim.shared.locks import MemoryTurnLocks, RedisTurnLocks, TurnLocks
 from interviewsim.shared.ratelimit import RateLimiter
 from interviewsim.shared.redis import connect
-from interviewsim.tts.keyring import KeyStateStore, MemoryKeyStateStore
 
 
 @dataclass

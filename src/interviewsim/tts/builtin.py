@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 import espeakng_loader
 import lameenc
 
+from interviewsim.shared.speakable import clean_for_speech
 from interviewsim.tts.base import VoiceStyle
-from interviewsim.tts.text import clean_for_speech
 
 _VOICES: dict[VoiceStyle, bytes] = {"male": b"en-us+m3", "female": b"en-us+f3"}
 _RATE_WPM = 170

@@ -13,11 +13,12 @@ from typing import Any
 
 import httpx
 
-from interviewsim.llm.common import vendor_http_client
-from interviewsim.llm.errors import ProviderError
+from interviewsim.shared.keystate import KeyStateStore
+from interviewsim.shared.speakable import clean_for_speech
 from interviewsim.tts.base import VoiceStyle
-from interviewsim.tts.keyring import Key, KeyRing, KeyStateStore
-from interviewsim.tts.text import clean_for_speech
+from interviewsim.vendors.common import vendor_http_client
+from interviewsim.vendors.errors import ProviderError
+from interviewsim.vendors.keyring import Key, KeyRing
 
 logger = logging.getLogger(__name__)
 

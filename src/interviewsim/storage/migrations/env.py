@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from interviewsim.storage.models import Base
+# The tables register on Base when their feature's models are imported (autogenerate compares against them).
+import interviewsim.interviews.models  # noqa: F401
+from interviewsim.storage.base import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -10,8 +10,8 @@ import re
 
 from interviewsim.conduct import fold, is_gibberish, is_rude
 from interviewsim.conduct import is_injection as is_injection  # re-exported for the interviewer
-from interviewsim.llm.base import InterviewBrief
-from interviewsim.llm.builtin.bank import BEHAVIORAL, HR, Question, domain_id
+from interviewsim.interviewer.base import InterviewBrief
+from interviewsim.interviewer.builtin.bank import BEHAVIORAL, HR, Question, domain_id
 
 
 class AnswerKind(enum.StrEnum):

@@ -6,9 +6,9 @@ import random
 import re
 from collections.abc import Callable, Sequence
 
-from interviewsim.llm.base import Directive, InterviewerReply, Turn, TurnContext, TurnKind
-from interviewsim.llm.builtin.analysis import AnswerKind, classify, is_injection
-from interviewsim.llm.builtin.bank import (
+from interviewsim.interviewer.base import InterviewerReply, Turn, TurnContext
+from interviewsim.interviewer.builtin.analysis import AnswerKind, classify, is_injection
+from interviewsim.interviewer.builtin.bank import (
     BEHAVIORAL,
     HR,
     MIXED,
@@ -20,7 +20,8 @@ from interviewsim.llm.builtin.bank import (
     domain_label,
     interview_type,
 )
-from interviewsim.tts.text import clean_for_speech
+from interviewsim.interviews.domain import Directive, TurnKind
+from interviewsim.shared.speakable import clean_for_speech
 
 RUDE_LIMIT = 3  # consecutive rude messages after which the interview ends early
 MAX_REPLIES_PER_QUESTION = 2  # non-question replies (follow-ups, redirects...) before moving on

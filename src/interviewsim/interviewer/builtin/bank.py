@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from interviewsim.llm.base import InterviewBrief
+from interviewsim.interviewer.base import InterviewBrief
 
 TECHNICAL = "Technical"
 BEHAVIORAL = "Behavioral"
@@ -71,7 +71,7 @@ _TYPE_ALIASES: dict[str, str] = {
     "mixed": MIXED,
 }
 
-_DATA_PACKAGE = "interviewsim.llm.builtin"
+_DATA_PACKAGE = "interviewsim.interviewer.builtin"
 _WARMUP_FILE = "warmup.json"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

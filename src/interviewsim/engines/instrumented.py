@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.schema import Evaluation, EvaluationInput
-from interviewsim.llm.base import Interviewer, InterviewerEvent, InterviewerReply, TurnContext
-from interviewsim.llm.streaming import stream_turn
+from interviewsim.interviewer.base import Interviewer, InterviewerEvent, InterviewerReply, TurnContext
+from interviewsim.interviewer.streaming import stream_turn
 from interviewsim.observability.metrics import Metrics
 from interviewsim.tts.base import Voice, VoiceStyle
 

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from interviewsim.llm.base import (
-    ChatMessage,
-    ChatModel,
-    ChatResult,
-    Directive,
-    InterviewerEvent,
-    InterviewerReply,
-    ReplyDelta,
-    Turn,
-    TurnContext,
-    TurnKind,
-)
-from interviewsim.llm.parsing import extract_json_object
-from interviewsim.llm.prompts import system_prompt, turn_note
-from interviewsim.llm.streaming import ReplyTextExtractor
-from interviewsim.tts.text import clean_for_speech
+from interviewsim.interviewer.base import InterviewerEvent, InterviewerReply, ReplyDelta, Turn, TurnContext
+from interviewsim.interviewer.prompts import system_prompt, turn_note
+from interviewsim.interviewer.streaming import ReplyTextExtractor
+from interviewsim.interviews.domain import Directive, TurnKind
+from interviewsim.shared.speakable import clean_for_speech
+from interviewsim.vendors.chat import ChatMessage, ChatModel, ChatResult
+from interviewsim.vendors.parsing import extract_json_object
 
 OPENING = "(The candidate has joined the interview.)"
 MAX_REPLY_TOKENS = 600

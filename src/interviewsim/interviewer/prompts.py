@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from interviewsim.llm.base import Directive, InterviewBrief, TurnContext, TurnKind
+from interviewsim.interviewer.base import InterviewBrief, TurnContext
+from interviewsim.interviews.domain import Directive, TurnKind
 
 REPLY_KINDS = ", ".join(kind.value for kind in TurnKind)
 

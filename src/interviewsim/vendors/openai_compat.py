@@ -25,8 +25,8 @@ from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletionMessageParam, completion_create_params
 from typing_extensions import override
 
-from interviewsim.llm.base import ChatChunk, ChatMessage, ChatResult
-from interviewsim.llm.common import (
+from interviewsim.vendors.chat import ChatChunk, ChatMessage, ChatResult
+from interviewsim.vendors.common import (
     before_deadline,
     provider_errors,
     redact,
@@ -34,7 +34,7 @@ from interviewsim.llm.common import (
     retryable_status,
     schema_instruction,
 )
-from interviewsim.llm.errors import ProviderError
+from interviewsim.vendors.errors import ProviderError
 
 SchemaMode = Literal["json_schema", "json_object"]
 PLACEHOLDER_KEY = "not-needed"  # local servers ignore the key, but the SDK insists on one

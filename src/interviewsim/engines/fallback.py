@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator, Sequence
 
 from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.schema import Evaluation, EvaluationInput
-from interviewsim.llm.base import Interviewer, InterviewerEvent, InterviewerReply, ReplyDelta, TurnContext
-from interviewsim.llm.errors import ProviderError
-from interviewsim.llm.streaming import stream_turn
+from interviewsim.interviewer.base import Interviewer, InterviewerEvent, InterviewerReply, ReplyDelta, TurnContext
+from interviewsim.interviewer.streaming import stream_turn
 from interviewsim.tts.base import Voice, VoiceStyle
+from interviewsim.vendors.errors import ProviderError
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from interviewsim.llm.base import ChatChunk, ChatMessage, ChatResult
-from interviewsim.llm.common import redact, vendor_http_client
-from interviewsim.llm.errors import ProviderError
+from interviewsim.vendors.chat import ChatChunk, ChatMessage, ChatResult
+from interviewsim.vendors.common import redact, vendor_http_client
+from interviewsim.vendors.errors import ProviderError
 
 PROVIDER = "gemini"
 DEFAULT_MODEL = "gemini-3.8-flash"

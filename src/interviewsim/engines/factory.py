@@ -6,21 +6,21 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from interviewsim.chains import FallbackEvaluator, FallbackInterviewer, FallbackVoice
 from interviewsim.config import Settings
+from interviewsim.engines.fallback import FallbackEvaluator, FallbackInterviewer, FallbackVoice
+from interviewsim.engines.instrumented import MeasuredEvaluator, MeasuredInterviewer, MeasuredVoice
 from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.builtin import BuiltinEvaluator
 from interviewsim.evaluation.llm import LLMEvaluator
-from interviewsim.interviews.transcript import QuestionFacts, QuestionLookup
-from interviewsim.llm.base import ChatModel, Interviewer
-from interviewsim.llm.builtin.bank import default_bank
-from interviewsim.llm.builtin.interviewer import BuiltinInterviewer
-from interviewsim.llm.interviewer import LLMInterviewer
-from interviewsim.observability.instrumented import MeasuredEvaluator, MeasuredInterviewer, MeasuredVoice
+from interviewsim.interviewer.base import Interviewer, QuestionFacts, QuestionLookup
+from interviewsim.interviewer.builtin.bank import default_bank
+from interviewsim.interviewer.builtin.interviewer import BuiltinInterviewer
+from interviewsim.interviewer.llm import LLMInterviewer
 from interviewsim.observability.metrics import Metrics
+from interviewsim.shared.keystate import KeyStateStore
 from interviewsim.tts.base import Voice
 from interviewsim.tts.builtin import BuiltinVoice
-from interviewsim.tts.keyring import KeyStateStore
+from interviewsim.vendors.chat import ChatModel
 
 Closer = Callable[[], Awaitable[None]]
 
@@ -54,7 +54,7 @@ def chat_model(name: str, settings: Settings) -> ChatModel:
     """A vendor chat model by provider name (keys were checked when settings loaded)."""
     timeout, retries = settings.provider_timeout_seconds, settings.provider_max_retries
     if name == "anthropic":
-        from interviewsim.llm.anthropic import AnthropicChatModel
+        from interviewsim.vendors.anthropic import AnthropicChatModel
 
         assert settings.anthropic_api_key is not None
         return AnthropicChatModel(
@@ -66,7 +66,7 @@ def chat_model(name: str, settings: Settings) -> ChatModel:
             max_retry_after_seconds=settings.max_retry_after_seconds,
         )
     if name == "gemini":
-        from interviewsim.llm.gemini import GeminiChatModel
+        from interviewsim.vendors.gemini import GeminiChatModel
 
         assert settings.gemini_api_key is not None
         return GeminiChatModel(
@@ -77,7 +77,7 @@ def chat_model(name: str, settings: Settings) -> ChatModel:
             max_retries=retries,
         )
     if name == "openai":
-        from interviewsim.llm.openai_compat import OpenAICompatChatModel
+        from interviewsim.vendors.openai_compat import OpenAICompatChatModel
 
         assert settings.openai_model is not None
         return OpenAICompatChatModel(

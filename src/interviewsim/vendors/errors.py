@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+from interviewsim.errors import AppError, Unavailable, UpstreamError
+
 
 class ProviderError(Exception):
     """A vendor call failed after its own retries.
@@ -33,3 +37,10 @@ class InvalidOutput(ProviderError):
 
     def __init__(self, provider: str, message: str) -> None:
         super().__init__(provider, message, retryable=True)
+
+
+def upstream_failure(error: ProviderError, message: str) -> AppError:
+    """503 with Retry-After when the provider said when to come back, else 502."""
+    if error.retryable and error.retry_after is not None:
+        return Unavailable(message, retry_after=max(1, math.ceil(error.retry_after)))
+    return UpstreamError(message)

@@ -10,13 +10,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from interviewsim.auth.deps import CurrentUser
-from interviewsim.deps import EnginesDep
-from interviewsim.errors import ERROR_RESPONSES, BadRequest, upstream_failure
-from interviewsim.interviews.guard import rate_limit
+from interviewsim.deps import EnginesDep, rate_limit
+from interviewsim.errors import ERROR_RESPONSES, BadRequest
 from interviewsim.interviews.schemas import MAX_TTS_CHARS
-from interviewsim.llm.errors import ProviderError
+from interviewsim.shared.speakable import clean_for_speech
 from interviewsim.tts.base import Voice
-from interviewsim.tts.text import clean_for_speech
+from interviewsim.vendors.errors import ProviderError, upstream_failure
 
 router = APIRouter(prefix="/api", tags=["voice"], responses=ERROR_RESPONSES)
 

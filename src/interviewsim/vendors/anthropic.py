@@ -20,8 +20,8 @@ from anthropic._models import FinalRequestOptions
 from anthropic.types import ContentBlock, Message, MessageParam, TextBlock, TextBlockParam, Usage
 from typing_extensions import override
 
-from interviewsim.llm.base import ChatChunk, ChatMessage, ChatResult
-from interviewsim.llm.common import (
+from interviewsim.vendors.chat import ChatChunk, ChatMessage, ChatResult
+from interviewsim.vendors.common import (
     before_deadline,
     provider_errors,
     redact,
@@ -29,7 +29,7 @@ from interviewsim.llm.common import (
     retryable_status,
     schema_instruction,
 )
-from interviewsim.llm.errors import ProviderError
+from interviewsim.vendors.errors import ProviderError
 
 # Newest Sonnet in the installed SDK's model list and absent from its DEPRECATED_MODELS.
 DEFAULT_MODEL = "claude-sonnet-5-5"

@@ -7,7 +7,9 @@ import logging
 import math
 import time
 from collections.abc import Callable, Collection, Sequence
-from typing import Literal, Protocol, TypedDict
+from typing import Literal, TypedDict
+
+from interviewsim.shared.keystate import KeyStateStore, MemoryKeyStateStore
 
 logger = logging.getLogger(__name__)
 
@@ -41,34 +43,6 @@ class KeyStatus(TypedDict):
     key: str
     state: KeyState
     until: float | None
-
-
-class KeyStateStore(Protocol):
-    """Where each key's "unusable until" time lives; a shared store lets workers agree on it."""
-
-    async def get_until(self, fingerprint: str) -> float | None:
-        """Epoch seconds until which the key is unusable (`math.inf` when retired), or None."""
-        ...
-
-    async def set_until(self, fingerprint: str, until_epoch_seconds: float, reason: str) -> None:
-        """Mark the key unusable until `until_epoch_seconds` (`math.inf` retires it)."""
-        ...
-
-
-class MemoryKeyStateStore:
-    """Key state in this process only."""
-
-    def __init__(self) -> None:
-        self._until: dict[str, tuple[float, str]] = {}
-
-    async def get_until(self, fingerprint: str) -> float | None:
-        """Epoch seconds until which the key is unusable, or None."""
-        entry = self._until.get(fingerprint)
-        return entry[0] if entry else None
-
-    async def set_until(self, fingerprint: str, until_epoch_seconds: float, reason: str) -> None:
-        """Mark the key unusable until `until_epoch_seconds`."""
-        self._until[fingerprint] = (until_epoch_seconds, reason)
 
 
 def fingerprint(secret: str) -> str:

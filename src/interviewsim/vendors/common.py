@@ -14,7 +14,7 @@ import httpx
 import httpx2
 from httpx_aiohttp import AiohttpTransport
 
-from interviewsim.llm.errors import ProviderError
+from interviewsim.vendors.errors import ProviderError
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Exception)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
-from interviewsim.llm.base import Interviewer, InterviewerEvent, ReplyDelta, StreamingInterviewer, TurnContext
+from interviewsim.interviewer.base import Interviewer, InterviewerEvent, ReplyDelta, StreamingInterviewer, TurnContext
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}

@@ -1,0 +1,1 @@
+"""Engine assembly: the configured interviewer, evaluator and voice chains, with fallback and metrics."""
