@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy import func, select, text
 
 from interviewsim import __version__
 from interviewsim.auth.base import Verifier
@@ -18,9 +17,7 @@ from interviewsim.auth.local import LocalTokenVerifier, ensure_local_token
 from interviewsim.config import Settings, SettingsError
 from interviewsim.engines.factory import Engines, build_engines
 from interviewsim.errors import Unavailable, install_error_handlers
-from interviewsim.interviews.domain import Phase
 from interviewsim.interviews.guard import TurnGuard
-from interviewsim.interviews.models import InterviewSession
 from interviewsim.interviews.routes import router as interviews_router
 from interviewsim.interviews.stores import open_repository
 from interviewsim.interviews.turns import TurnRunner
@@ -31,7 +28,7 @@ from interviewsim.observability.middleware import RequestContext
 from interviewsim.runtime import settle_heap_for_serving
 from interviewsim.shared.state import build_shared_state
 from interviewsim.speech.tts_routes import router as tts_router
-from interviewsim.storage.db import create_engine, migrate, session_factory
+from interviewsim.storage.db import create_engine, migrate
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
 from interviewsim.storage.sqlite import SqlitePool, sqlite_file
 from interviewsim.storage.types import utcnow
@@ -86,14 +83,8 @@ def watch_operations(app: FastAPI, metrics: Metrics) -> None:
 
     async def active_interviews() -> int:
         # "Active": not ended and touched within the last day (abandoned ones stop counting).
-        since = utcnow() - timedelta(days=1)
-        async with app.state.session_factory() as db:
-            query = (
-                select(func.count())
-                .select_from(InterviewSession)
-                .where(InterviewSession.phase != Phase.ENDED, InterviewSession.updated_at >= since)
-            )
-            return int(await db.scalar(query) or 0)
+        async with open_repository(app.state) as repository:
+            return await repository.count_active(utcnow() - timedelta(days=1))
 
     metrics.watch_active_sessions(active_interviews)
 
@@ -114,14 +105,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            settings.resolved_database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
-        )
-        await migrate(engine)
+        # SQLAlchemy is only Alembic's: it migrates the schema, then the raw drivers do all the rest.
+        engine = create_engine(settings.resolved_database_url, pool_size=1, max_overflow=0)
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
         app.state.settings = settings
-        app.state.db_engine = engine
-        app.state.session_factory = session_factory(engine)
-        # The interview routes run on the raw driver (asyncpg, aiosqlite); SQLAlchemy keeps the rest.
         dsn, sqlite_path = asyncpg_dsn(settings.resolved_database_url), sqlite_file(settings.resolved_database_url)
         max_connections = settings.db_pool_size + settings.db_max_overflow
         app.state.pg_pool = None if dsn is None else await create_pool(dsn, max_size=max_connections)
@@ -156,7 +146,6 @@ def create_app(
                 await app.state.pg_pool.close()
             if app.state.sqlite_pool is not None:
                 await app.state.sqlite_pool.close()
-            await engine.dispose()
 
     app = FastAPI(
         title="interviewsim",
@@ -195,8 +184,8 @@ def create_app(
     async def readyz() -> dict[str, str]:
         """The database answers, and Redis when it is configured."""
         try:
-            async with app.state.db_engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            async with open_repository(app.state) as repository:
+                await repository.ping()
             await app.state.shared.ping()
         except Exception as error:
             log.warning("not ready: %s", type(error).__name__)

@@ -208,6 +208,8 @@ class Settings(BaseSettings):
                 return "postgresql+asyncpg://" + value[len(prefix) :]
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
+        if value.startswith("sqlite") and value.removeprefix("sqlite+aiosqlite://").lstrip("/") in ("", ":memory:"):
+            raise ValueError("an in-memory SQLite database is not supported: use a file, sqlite+aiosqlite:///path.db")
         return value
 
     def secret_values(self) -> list[str]:

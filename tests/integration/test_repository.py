@@ -1,4 +1,7 @@
-"""The repository, on both drivers (asyncpg on PostgreSQL, SQLAlchemy on SQLite): same rows, same rules."""
+"""The repository, on both drivers (asyncpg on PostgreSQL, aiosqlite on a SQLite file): same rows, same rules.
+
+Rows are also held against SQLAlchemy's own reading and writing (the library of the migrations).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from starlette.datastructures import State
@@ -15,13 +19,13 @@ from interviewsim.interviews.models import EvaluationRecord, InterviewSession, M
 from interviewsim.interviews.repository import SESSIONS, InterviewRepository
 from interviewsim.interviews.repository_aiosqlite import AiosqliteInterviewRepository
 from interviewsim.interviews.repository_asyncpg import AsyncpgInterviewRepository
-from interviewsim.interviews.repository_sqlalchemy import SqlAlchemyInterviewRepository
 from interviewsim.interviews.stores import open_repository
-from interviewsim.storage.db import create_engine, migrate, session_factory
+from interviewsim.storage.db import create_engine, migrate
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
 from interviewsim.storage.sqlite import SqlitePool, sqlite_file
 from interviewsim.storage.types import utcnow
 from tests.support.databases import new_interview, terminate_other_backends
+from tests.support.sqlalchemy_repository import SqlAlchemyInterviewRepository, session_factory
 
 
 @contextlib.asynccontextmanager
@@ -51,8 +55,6 @@ async def test_each_database_gets_its_driver(database_url: str) -> None:
     async with app_storage(database_url) as state, open_repository(state) as repository:
         expected = AsyncpgInterviewRepository if "postgresql" in database_url else AiosqliteInterviewRepository
         assert type(repository) is expected
-    async with app_storage("sqlite+aiosqlite:///:memory:") as state, open_repository(state) as repository:
-        assert type(repository) is SqlAlchemyInterviewRepository  # an in-memory database has no file to pool
 
 
 async def test_the_raw_drivers_read_and_write_exactly_what_sqlalchemy_does(database_url: str) -> None:
@@ -274,3 +276,30 @@ def test_sqlalchemy_urls_become_asyncpg_dsns() -> None:
         "postgresql://u:p%40ss@db:5432/app?sslmode=require"
     )
     assert asyncpg_dsn("postgresql://u@db/app") == "postgresql://u@db/app"
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///:memory:", "sqlite+aiosqlite://"])
+def test_an_in_memory_database_is_refused_with_a_clear_message(url: str, tmp_path: Path) -> None:
+    from interviewsim.config import Settings
+
+    with pytest.raises(ValueError, match="in-memory SQLite database is not supported"):
+        Settings(data_dir=tmp_path, database_url=url)  # type: ignore[call-arg]
+
+
+async def test_active_interviews_are_counted_the_same_by_every_reader(database_url: str) -> None:
+    """The metrics gauge and /readyz run on the app's own driver, not on a second engine."""
+    async with app_storage(database_url) as state:
+        running, ended, stale = new_interview("alice"), new_interview("alice"), new_interview("bob")
+        ended.phase = "ended"
+        stale.created_at = utcnow() - timedelta(days=3)
+        async with open_repository(state) as repository:
+            for interview in (running, ended, stale):
+                await repository.add_session(interview)
+            await repository.commit()
+            await repository.ping()
+        since = utcnow() - timedelta(days=1)
+        async with open_repository(state) as repository:
+            by_driver = await repository.count_active(since)
+        async with state.session_factory() as db:
+            by_sqlalchemy = await SqlAlchemyInterviewRepository(db).count_active(since)
+    assert by_driver == by_sqlalchemy == 1

@@ -2,11 +2,11 @@
 
 An interview turn is a handful of primary-key reads and inserts, and the database layer's own
 CPU was most of the turn's (bench/RESULTS.md). So the rows are plain mappings read and written
-by small drivers behind this one class: raw asyncpg on PostgreSQL (repository_asyncpg), raw
-aiosqlite on a SQLite file (repository_aiosqlite) and prebuilt SQLAlchemy Core statements
-otherwise (repository_sqlalchemy). The raw drivers share the SQL text built here from the table
-definitions. Rows come back as the mapped classes, detached from any ORM session, and are
-written back only through the methods below.
+by two small drivers behind this one class: raw asyncpg on PostgreSQL (repository_asyncpg) and
+raw aiosqlite on a SQLite file (repository_aiosqlite). They share the SQL text built here from
+the table definitions (SQLAlchemy is kept for Alembic's schema and migrations only). Rows come
+back as the mapped classes, detached from any ORM session, and are written back only through
+the methods below.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from __future__ import annotations
 import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Column, Integer, Table
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
+from interviewsim.interviews.domain import Phase
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
 from interviewsim.storage.base import Base
 from interviewsim.storage.types import utcnow
@@ -93,6 +95,8 @@ class RawSql:
         # Arguments: the PROGRESS_WRITTEN values, then the interview's id.
         assignments = ", ".join(f"{name} = {p(n)}" for n, name in enumerate(PROGRESS_WRITTEN, start=1))
         self.save_progress = f"UPDATE {SESSIONS.name} SET {assignments} WHERE id = {p(len(PROGRESS_WRITTEN) + 1)}"
+        self.active_sessions = f"SELECT count(*) FROM {SESSIONS.name} WHERE phase != {p(1)} AND updated_at >= {p(2)}"
+        self.ping = "SELECT 1"
 
 
 def _insert_into(table: Table, placeholder: Placeholder) -> str:
@@ -168,6 +172,14 @@ class InterviewRepository(ABC):
                 self._tracked[session.id] = (session, progress)
         await self._commit()
 
+    async def count_active(self, since: datetime) -> int:
+        """Interviews not ended and touched since `since` (abandoned ones stop counting)."""
+        return int(await self._scalar(self._sql.active_sessions, Phase.ENDED.value, since) or 0)
+
+    async def ping(self) -> None:
+        """Raise DatabaseUnavailable unless the database answers a trivial query."""
+        await self._scalar(self._sql.ping)
+
     @abstractmethod
     async def rollback(self) -> None:
         """Undo what was not committed (the request failed or was cancelled)."""
@@ -200,6 +212,15 @@ class InterviewRepository(ABC):
     @abstractmethod
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
         """Write the progress columns (and updated_at) of one interview."""
+
+    @property
+    @abstractmethod
+    def _sql(self) -> RawSql:
+        """The statements in this driver's placeholder style."""
+
+    @abstractmethod
+    async def _scalar(self, sql: str, *arguments: Any) -> Any:
+        """The first column of the first row of a read-only statement."""
 
     @abstractmethod
     async def _commit(self) -> None:

@@ -169,6 +169,16 @@ class AiosqliteInterviewRepository(InterviewRepository):
         with unavailable_on_failure():
             await connection.execute(_SQL.save_progress, [*arguments, session_id])
 
+    @property
+    def _sql(self) -> RawSql:
+        return _SQL
+
+    async def _scalar(self, sql: str, *arguments: Any) -> Any:
+        stored = [_timestamp_in(value) if isinstance(value, datetime) else value for value in arguments]
+        async with self._reading() as connection, connection.execute(sql, stored) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else row[0]
+
     async def _commit(self) -> None:
         try:
             if self._connection is not None and self._connection.in_transaction:

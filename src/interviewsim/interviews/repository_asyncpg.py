@@ -109,6 +109,14 @@ class AsyncpgInterviewRepository(InterviewRepository):
         with unavailable_on_disconnect():
             await connection.execute(_SQL.save_progress, *(values[name] for name in PROGRESS_WRITTEN), session_id)
 
+    @property
+    def _sql(self) -> RawSql:
+        return _SQL
+
+    async def _scalar(self, sql: str, *arguments: Any) -> Any:
+        async with self._reading() as connection:
+            return await connection.fetchval(sql, *arguments)
+
     async def _commit(self) -> None:
         transaction, self._transaction = self._transaction, None
         try:

@@ -1,5 +1,4 @@
-"""Which interview storage a request gets: raw asyncpg on PostgreSQL, raw aiosqlite on a SQLite file,
-a SQLAlchemy session otherwise (an in-memory SQLite database)."""
+"""Which interview storage a request gets: raw asyncpg on PostgreSQL, raw aiosqlite on a SQLite file."""
 
 from __future__ import annotations
 
@@ -13,19 +12,16 @@ from starlette.datastructures import State
 from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.repository_aiosqlite import AiosqliteInterviewRepository
 from interviewsim.interviews.repository_asyncpg import AsyncpgInterviewRepository
-from interviewsim.interviews.repository_sqlalchemy import SqlAlchemyInterviewRepository
 
 
 @contextlib.asynccontextmanager
 async def open_repository(state: State) -> AsyncIterator[InterviewRepository]:
-    """The repository on the app's storage (`pg_pool`, `sqlite_pool`, else `session_factory`); released on exit."""
+    """The repository on the app's storage (`pg_pool`, else `sqlite_pool`); released on exit."""
     repository: InterviewRepository
     if state.pg_pool is not None:
         repository = AsyncpgInterviewRepository(state.pg_pool)
-    elif state.sqlite_pool is not None:
-        repository = AiosqliteInterviewRepository(state.sqlite_pool)
     else:
-        repository = SqlAlchemyInterviewRepository(state.session_factory())
+        repository = AiosqliteInterviewRepository(state.sqlite_pool)
     try:
         yield repository
     finally:

@@ -1,7 +1,7 @@
-"""InterviewRepository on a SQLAlchemy session: prebuilt Core statements with bound parameters.
+"""A reference InterviewRepository on a SQLAlchemy session (tests only).
 
-The app uses it for an in-memory SQLite database (file SQLite and PostgreSQL have raw drivers);
-the tests also hold the raw drivers' rows against what SQLAlchemy itself writes and reads.
+The app runs on the two raw drivers; the tests hold their rows against what SQLAlchemy itself
+(the library Alembic's migrations use) writes and reads.
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from interviewsim.interviews.repository import EVALUATIONS, MESSAGES, SESSIONS, InterviewRepository, Row
+from interviewsim.interviews.repository import EVALUATIONS, MESSAGES, SESSIONS, InterviewRepository, RawSql, Row
+
+_RAW = RawSql(lambda n: f":p{n}")
 
 _OWNED_SESSION = select(SESSIONS).where(
     SESSIONS.c.id == bindparam("session_id"), SESSIONS.c.user_id == bindparam("user_id")
@@ -65,3 +67,16 @@ class SqlAlchemyInterviewRepository(InterviewRepository):
 
     async def _commit(self) -> None:
         await self.db.commit()
+
+    @property
+    def _sql(self) -> RawSql:
+        return _RAW
+
+    async def _scalar(self, sql: str, *arguments: Any) -> Any:
+        params = {f"p{n}": value for n, value in enumerate(arguments, start=1)}
+        return (await self.db.execute(text(sql), params)).scalar()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
