@@ -8,6 +8,7 @@ one `TurnDone` whose payload is exactly the /api/chat JSON.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
@@ -104,23 +105,69 @@ class TurnRunner:
         route: str = "chat",
     ) -> AsyncGenerator[TurnEvent, None]:
         """One turn: TurnAccepted, then ReplyDelta events (when streaming), then TurnDone; errors raise AppError."""
+        if not stream:
+            events: list[TurnEvent] = []
+            await self._turn(user, request, idempotency_key, route, stream=False, emit=events.append)
+            for event in events:
+                yield event
+            return
+        queue: asyncio.Queue[TurnEvent | Exception | None] = asyncio.Queue()
+        # A streamed turn runs whole in a task of its own: the session lock is entered and left in one
+        # task whichever tasks the consumer iterates from (a streamed response continues in another).
+        worker = asyncio.create_task(self._turn_into(queue, user, request, idempotency_key, route))
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            # A consumer that leaves (a client gone mid-stream) ends the turn: the answer stays stored.
+            worker.cancel()
+            await asyncio.wait({worker})
+
+    async def _turn_into(
+        self,
+        queue: asyncio.Queue[TurnEvent | Exception | None],
+        user: AuthUser,
+        request: ChatRequest,
+        idempotency_key: str | None,
+        route: str,
+    ) -> None:
+        try:
+            await self._turn(user, request, idempotency_key, route, stream=True, emit=queue.put_nowait)
+        except Exception as error:
+            queue.put_nowait(error)
+        else:
+            queue.put_nowait(None)
+
+    async def _turn(
+        self,
+        user: AuthUser,
+        request: ChatRequest,
+        key: str | None,
+        route: str,
+        *,
+        stream: bool,
+        emit: Callable[[TurnEvent], None],
+    ) -> None:
+        """The turn itself: limit, idempotency, lock, stored answer, reply, stored reply; events go to `emit`."""
         await self._limiter.hit("chat", user.id)
-        key, request_hash = idempotency_key, fingerprint(route, request.model_dump(mode="json"))
+        request_hash = fingerprint(route, request.model_dump(mode="json"))
         if key is not None:
             stored = await self._guard.begin(user, key, route, request_hash)
             if stored is not None:
-                yield TurnAccepted()
-                yield TurnDone(stored)
+                emit(TurnAccepted())
+                emit(TurnDone(stored))
                 return
         try:
             async with self._guard.session_lock(request.session_id), self._transaction() as service:
                 turn = await service.begin_turn(user, request)
-                yield TurnAccepted()
+                emit(TurnAccepted())
                 result: TurnResult | None = None
                 if stream:
                     async for event in service.reply_stream(turn):
                         if isinstance(event, ReplyDelta):
-                            yield event
+                            emit(event)
                         else:
                             result = event
                 else:
@@ -133,7 +180,7 @@ class TurnRunner:
         finally:
             if key is not None:
                 await self._guard.abandon(user, key, route)
-        yield TurnDone(payload)
+        emit(TurnDone(payload))
 
     async def latest(self, user: AuthUser, session_id: str) -> LatestTurn:
         """The latest interviewer message of the caller's interview and any answer left unreplied."""
