@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from interviewsim.conduct import is_gibberish, is_rude
 from interviewsim.interviewer.base import InterviewBrief
 from interviewsim.interviewer.builtin.analysis import AnswerKind, classify, is_confused
 from interviewsim.interviewer.builtin.bank import Question, default_bank
+from interviewsim.language.conduct import is_gibberish, is_rude
 
 DATA = InterviewBrief(domain="Data Science", role="Data Analyst", interview_type="Technical")
 SOFTWARE = InterviewBrief(domain="Software Engineering", role="Backend Engineer")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from interviewsim.evaluation import features as fx
+from interviewsim.evaluation.builtin import cues as fx
+from interviewsim.evaluation.builtin import relevance as rel
+from interviewsim.language import stems
+from interviewsim.language import text as lang
 
 
 def test_word_count_and_words() -> None:
-    assert fx.word_count("") == 0
-    assert fx.word_count("I don't know, C++ and Node.js!") == 7
-    assert fx.words("It’s FINE") == ["it's", "fine"]
+    assert lang.word_count("") == 0
+    assert lang.word_count("I don't know, C++ and Node.js!") == 7
+    assert lang.words("It’s FINE") == ["it's", "fine"]
 
 
 def test_sentence_spans_are_trimmed_and_keep_decimals() -> None:
     text = "  First one. Errors fell to 0.1% today!\nThird line  "
-    assert fx.sentences(text) == ["First one.", "Errors fell to 0.1% today!", "Third line"]
-    for start, end in fx.sentence_spans(text):
+    assert lang.sentences(text) == ["First one.", "Errors fell to 0.1% today!", "Third line"]
+    for start, end in lang.sentence_spans(text):
         assert text[start:end].strip() == text[start:end]
 
 
@@ -34,11 +37,11 @@ def test_sentence_spans_are_trimmed_and_keep_decimals() -> None:
     ],
 )
 def test_stem_conflates_inflections(variants: tuple[str, ...], same: bool) -> None:
-    assert (len({fx.stem(v) for v in variants}) == 1) is same
+    assert (len({stems.stem(v) for v in variants}) == 1) is same
 
 
 def test_content_stems_drop_stopwords() -> None:
-    assert fx.content_stems("The caches are in the database") == frozenset({"cach", "databas"})
+    assert stems.content_stems("The caches are in the database") == frozenset({"cach", "databas"})
 
 
 def test_number_count_ignores_names_with_digits() -> None:
@@ -138,22 +141,22 @@ def test_dont_know_and_giving_up(text: str, dont_know: bool, gives_up: bool) -> 
     ],
 )
 def test_key_point_covered(key_point: str, answer: str, covered: bool) -> None:
-    assert fx.key_point_covered(key_point, answer) is covered
+    assert rel.key_point_covered(key_point, answer) is covered
 
 
 def test_key_point_coverage_and_missed() -> None:
     points = ("TTL expiry", "load balancer", "read replicas")
     answer = "Set a TTL so entries expire, and add read replicas."
-    assert fx.key_point_coverage(points, answer) == pytest.approx(2 / 3)
-    assert fx.missed_key_points(points, answer) == ["load balancer"]
-    assert fx.key_point_coverage((), answer) == 1.0
+    assert rel.key_point_coverage(points, answer) == pytest.approx(2 / 3)
+    assert rel.missed_key_points(points, answer) == ["load balancer"]
+    assert rel.key_point_coverage((), answer) == 1.0
 
 
 def test_relevance_uses_question_subject_words() -> None:
     question = "Explain how database indexes speed up queries."
-    assert fx.relevance(question, "Indexes let the database find rows quickly, speeding queries.") > 0.5
-    assert fx.relevance(question, "I enjoy hiking on weekends.") == 0.0
-    assert fx.relevance("Tell me about it?", "Anything") == 0.5
+    assert rel.relevance(question, "Indexes let the database find rows quickly, speeding queries.") > 0.5
+    assert rel.relevance(question, "I enjoy hiking on weekends.") == 0.0
+    assert rel.relevance("Tell me about it?", "Anything") == 0.5
 
 
 @pytest.mark.parametrize(
@@ -169,7 +172,7 @@ def test_a_concise_answer_is_long_enough() -> None:
     assert fx.length_quality(30) > fx.length_quality(20)
 
 
-TOPIC = fx.topic_stems(
+TOPIC = rel.topic_stems(
     "How would you design a caching layer for a read-heavy API?", ("TTL expiry", "cache-aside pattern")
 )
 ON_POINT = (
@@ -184,24 +187,24 @@ TANGENT = (
 
 def test_topic_stems_are_the_subject_and_the_key_points() -> None:
     assert {"cach", "layer", "ttl", "expir", "pattern"} <= TOPIC
-    assert fx.topic_stems("Explain how you would handle caching.") == frozenset({"cach"})
+    assert rel.topic_stems("Explain how you would handle caching.") == frozenset({"cach"})
 
 
 def test_on_point_sentences() -> None:
-    assert fx.on_point("I'd put a TTL on each key.", TOPIC)
-    assert fx.on_point("We measured it with before-and-after dashboards.", TOPIC)  # the candidate's own work
-    assert fx.on_point("It cut errors by 30%.", TOPIC)
-    assert not fx.on_point("The speaker had the most amazing slides.", TOPIC)
+    assert rel.on_point("I'd put a TTL on each key.", TOPIC)
+    assert rel.on_point("We measured it with before-and-after dashboards.", TOPIC)  # the candidate's own work
+    assert rel.on_point("It cut errors by 30%.", TOPIC)
+    assert not rel.on_point("The speaker had the most amazing slides.", TOPIC)
 
 
 def test_focus_measures_words_spent_on_the_question() -> None:
-    assert fx.focus(ON_POINT, TOPIC) == 1.0
-    assert fx.focus("Good question, let me think about it. " + ON_POINT, TOPIC) == 1.0  # a short lead-in is free
-    assert fx.focus(TANGENT + ON_POINT, TOPIC) < 0.7
-    assert fx.focus(TANGENT + ON_POINT, TOPIC) < fx.focus(ON_POINT + " " + TANGENT[:40], TOPIC)
+    assert rel.focus(ON_POINT, TOPIC) == 1.0
+    assert rel.focus("Good question, let me think about it. " + ON_POINT, TOPIC) == 1.0  # a short lead-in is free
+    assert rel.focus(TANGENT + ON_POINT, TOPIC) < 0.7
+    assert rel.focus(TANGENT + ON_POINT, TOPIC) < rel.focus(ON_POINT + " " + TANGENT[:40], TOPIC)
     repeated = ON_POINT + " " + " ".join(["I'd use the cache-aside pattern with Redis."] * 10)
-    assert fx.focus(repeated, TOPIC) < 0.5  # saying the same sentence again adds nothing
-    assert fx.focus("", TOPIC) == 1.0
+    assert rel.focus(repeated, TOPIC) < 0.5  # saying the same sentence again adds nothing
+    assert rel.focus("", TOPIC) == 1.0
 
 
 def test_length_quality_penalises_both_ends() -> None:

@@ -51,6 +51,7 @@ class Evaluation(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     evaluator: str = "builtin"
     usage: dict[str, int] = Field(default_factory=dict, description="Vendor token usage of the grading calls")
+    notes: list[str] = Field(default_factory=list, description="What the grader left out, e.g. text past its limit")
 
     def selected(self, pass_mark: int) -> bool:
         """Whether the overall score reaches the pass mark."""
@@ -80,6 +81,7 @@ class Evaluation(BaseModel):
                 "evidence": [e.model_dump() for e in self.evidence],
                 "evaluator": self.evaluator,
                 "pass_mark": pass_mark,
+                **({"notes": self.notes, "truncated": True} if self.notes else {}),
             },
         }
 

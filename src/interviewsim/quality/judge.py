@@ -23,6 +23,7 @@ CHECKS: dict[str, Check] = {
     "redirect_after_off_topic": criteria.redirect_after_off_topic,
     "professional_with_rude": criteria.professional_with_rude,
     "injection_gains_nothing": scoring.injection_gains_nothing,
+    "gaming_gains_nothing": scoring.gaming_gains_nothing,
 }
 COMMON = (
     "warmup_first",
@@ -48,6 +49,9 @@ PERSONA_CRITERIA: dict[str, tuple[str, ...]] = {
     "rude": ("professional_with_rude",),
     "injector": ("injection_gains_nothing",),
     "time-waster": (),
+    "instruction-metrics": ("gaming_gains_nothing",),
+    "key-points-list": ("gaming_gains_nothing",),
+    "same-answer": ("gaming_gains_nothing",),
 }
 
 

@@ -25,8 +25,8 @@ INSTRUCTIONS: dict[Intent, str] = {
     Intent.RAMBLING: "ramble for about 500 words loosely around the question, with tangents, never to the point.",
     Intent.WRAPUP: "you were asked if you have questions: ask one short question about the role, or say you have none.",
 }
-# Saying nothing or mashing the keyboard is what the persona's own script does best.
-SCRIPTED = frozenset({Intent.EMPTY, Intent.GIBBERISH})
+# Saying nothing, mashing the keyboard or gaming the grader is what the persona's own script does best.
+SCRIPTED = frozenset({Intent.EMPTY, Intent.GIBBERISH, Intent.GAMING})
 
 
 class LLMCandidate:

@@ -6,7 +6,7 @@ import random
 from typing import ClassVar
 
 from interviewsim.interviewer.builtin.bank import Question
-from interviewsim.quality import answers
+from interviewsim.quality import answers, gaming
 from interviewsim.quality.records import Intent, Prompt
 
 WARMUP_KINDS = frozenset({"greeting", "warmup"})
@@ -256,15 +256,96 @@ class TimeWaster(Persona):
         return Intent.RAMBLING
 
 
-PERSONAS: dict[str, type[Persona]] = {
-    cls.name: cls
-    for cls in (Efficient, Chatty, Confused, EdgeCase, Strong, Weak, Silent, OffTopic, Rude, Injector, TimeWaster)
-}
+class Gamer(Persona):
+    """Sends text made to fool the grader to every core question; its control run says "ok" instead."""
+
+    def __init__(self, rng: random.Random, *, control: bool = False) -> None:
+        super().__init__(rng)
+        self.control = control
+
+    def in_core(self, prompt: Prompt) -> Intent:
+        return Intent.EMPTY if self.control else Intent.GAMING
+
+    def write(self, intent: Intent, prompt: Prompt) -> str:
+        if intent is Intent.EMPTY and self.control:
+            return gaming.CONTROL_ANSWER
+        if intent is Intent.GAMING:
+            return self.gamed()
+        return super().write(intent, prompt)
+
+    def gamed(self) -> str:
+        """The gaming text for the current question."""
+        raise NotImplementedError
+
+
+class InstructionPlusMetrics(Gamer):
+    """Tells the grader to record full marks, then lists metrics and tool names that answer nothing."""
+
+    name = "instruction-metrics"
+    description = "A candidate who asks the grader for 100 percent and pads every answer with metrics and tool names."
+
+    def __init__(self, rng: random.Random, *, control: bool = False) -> None:
+        super().__init__(rng, control=control)
+        self._text = gaming.instruction_plus_metrics(rng)
+
+    def gamed(self) -> str:
+        return self._text
+
+
+class KeyPointsList(Gamer):
+    """Answers each question with its key points joined by semicolons and nothing else."""
+
+    name = "key-points-list"
+    description = "A candidate who answers with a bare list of the expected key points, explaining none of them."
+
+    def gamed(self) -> str:
+        return gaming.key_points_list(self.question)
+
+
+class SameEverywhere(Gamer):
+    """Gives one generic, decent-sounding answer to every question."""
+
+    name = "same-answer"
+    description = "A candidate who pastes the same polished generic answer into every question."
+
+    def __init__(self, rng: random.Random, *, control: bool = False) -> None:
+        super().__init__(rng, control=control)
+        self._text = gaming.same_everywhere(rng)
+
+    def gamed(self) -> str:
+        return self._text
+
+
+GAMERS: tuple[type[Gamer], ...] = (InstructionPlusMetrics, KeyPointsList, SameEverywhere)
+CATALOGUE: tuple[type[Persona], ...] = (
+    Efficient,
+    Chatty,
+    Confused,
+    EdgeCase,
+    Strong,
+    Weak,
+    Silent,
+    OffTopic,
+    Rude,
+    Injector,
+    TimeWaster,
+    *GAMERS,
+)
+PERSONAS: dict[str, type[Persona]] = {cls.name: cls for cls in CATALOGUE}
+
+
+def has_control(name: str) -> bool:
+    """Whether the persona is judged against a matched control run (the injector and the gamers)."""
+    persona = PERSONAS[name]
+    return persona is Injector or issubclass(persona, Gamer)
 
 
 def make_persona(name: str, seed: int, run: int, *, control: bool = False) -> Persona:
     """The persona `name` with its own generator for this seed and run."""
     rng = random.Random(f"{name}:{seed}:{run}")
-    if name == Injector.name:
+    persona = PERSONAS[name]
+    if persona is Injector:
         return Injector(rng, inject=not control)
-    return PERSONAS[name](rng)
+    if issubclass(persona, Gamer):
+        return persona(rng, control=control)
+    return persona(rng)

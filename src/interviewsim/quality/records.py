@@ -22,6 +22,7 @@ class Intent(enum.StrEnum):
     RUDE = "rude"
     INJECTION = "injection"
     RAMBLING = "rambling"
+    GAMING = "gaming"  # text made to fool the grader rather than answer
     WRAPUP = "wrapup"
 
 
@@ -76,7 +77,7 @@ class RunRecord:
     evaluation: dict[str, Any] | None = None
     pass_mark: int = DEFAULT_PASS_MARK
     error: str | None = None
-    control: RunRecord | None = None  # the injector's matched run without the injection text
+    control: RunRecord | None = None  # the matched run without the attack (injector: neutral text; gamers: "ok")
 
     @property
     def assistant(self) -> list[Message]:

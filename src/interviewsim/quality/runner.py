@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from interviewsim.quality.personas import Injector, Persona, make_persona
+from interviewsim.quality.personas import Persona, has_control, make_persona
 from interviewsim.quality.records import DEFAULT_PASS_MARK, Intent, Message, Prompt, RunRecord
 from interviewsim.quality.server import Target
 from interviewsim.vendors.errors import ProviderError
@@ -41,7 +41,7 @@ class Plan:
     seed: int
     duration: int = 10
     interview_type: str = "Mixed"
-    control: bool = False  # the injector's matched run without the injection text
+    control: bool = False  # the matched run without the attack (injector, gamers)
 
     @property
     def session_seed(self) -> int:
@@ -137,12 +137,12 @@ def _retry_after(response: httpx.Response) -> float:
 
 
 def plans_for(personas: Sequence[str], runs: int, seed: int, duration: int = 10) -> list[Plan]:
-    """Every persona's runs, with the injector's control runs right after its own."""
+    """Every persona's runs, with the control runs of the injector and the gamers right after their own."""
     plans: list[Plan] = []
     for run in range(runs):
         for name in personas:
             plans.append(Plan(name, run, seed, duration))
-            if name == Injector.name:
+            if has_control(name):
                 plans.append(Plan(name, run, seed, duration, control=True))
     return plans
 

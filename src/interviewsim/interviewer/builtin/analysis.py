@@ -1,17 +1,21 @@
 """Dictionary-free heuristics that classify a candidate's message relative to the current question.
 
-Rudeness, gibberish and prompt injection are judged by `interviewsim.conduct`, shared with the evaluator.
+Words, stems and conduct (rudeness, gibberish, prompt injection) come from `interviewsim.language`, shared with
+the evaluator, so both read an answer the same way.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import re
 
-from interviewsim.conduct import fold, is_gibberish, is_rude
-from interviewsim.conduct import is_injection as is_injection  # re-exported for the interviewer
 from interviewsim.interviewer.base import InterviewBrief
 from interviewsim.interviewer.builtin.bank import BEHAVIORAL, HR, Question, domain_id
+from interviewsim.language.conduct import is_gibberish, is_rude
+from interviewsim.language.conduct import is_injection as is_injection  # re-exported for the interviewer
+from interviewsim.language.stems import content_stems, vocabulary, wordset
+from interviewsim.language.text import fold
 
 
 class AnswerKind(enum.StrEnum):
@@ -26,11 +30,6 @@ class AnswerKind(enum.StrEnum):
     SUBSTANTIVE = "substantive"
 
 
-def _wordset(words: str) -> frozenset[str]:
-    """The whitespace-separated words of `words`."""
-    return frozenset(words.split())
-
-
 SHORT_ANSWER_WORDS = 25
 _MIN_CONCISE_WORDS = 15
 _MIN_OFF_TOPIC_WORDS = 4
@@ -39,25 +38,9 @@ _MAX_CONFUSED_REMAINDER = 4
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _ELONGATED_FILLER = re.compile(r"h*m+|u+[mh]+|e+r+m*|a+h+|o+h+|o+k+(?:a+y+)?|y+e+a*[hs]+|n+o+|l+o+l+|b+l+a+h+")
-_FILLERS = _wordset(
+_FILLERS = wordset(
     "ok okay k kk yes yeah yep yup no nope nah sure fine hmm hm um umm uh uhh er erm ah oh mm right "
     "cool alright well so maybe hi hello hey thanks thank you lol blah pass skip next dunno"
-)
-
-_STOPWORDS = _wordset(
-    """a about above after again against all also am an and any are aren't as at be because been
-    before being below between both but by can can't cannot could couldn't did didn't do does doesn't
-    doing don't down during each even ever every few for from further get gets got had hadn't has
-    hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how
-    how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's like lot lots me
-    more most much must mustn't my myself no nor not now of off often on once one only or other
-    ought our ours ourselves out over own quite rather really same shan't she she'd she'll she's
-    should shouldn't so some something such than that that's the their theirs them themselves then
-    there there's these they they'd they'll they're they've thing things this those though through
-    to too two under until up upon us very was wasn't we we'd we'll we're we've were weren't what
-    what's when when's where where's whether which while who who's whom why why's will with won't
-    would wouldn't yes yet you you'd you'll you're you've your yours yourself yourselves
-    actually basically maybe probably think kind sort okay ok yeah well"""
 )
 
 # Words any reasoned answer may use; they keep real answers in other words from looking off topic.
@@ -147,87 +130,33 @@ _CONCRETE = re.compile(
 )
 _CAPITALISED_MID_SENTENCE = re.compile(r"(?<=[a-z,;:] )[A-Z][A-Za-z]+")
 _ACRONYM = re.compile(r"\b(?!OK\b)[A-Z][A-Z0-9]{1,}\b")
-# Derivational endings, stripped only from stems with two or more syllables (Porter's measure > 1), so
-# "manager" and "management" meet "manage" while "counter" stays apart from "count" and "number" from "numb".
-_DERIVATIONS = ("ational", "ation", "ness", "ment", "ity", "er")
 
 
-def _measure(stem: str) -> int:
-    """Vowel-consonant sequences in a stem: 0 for "tr", 1 for "count", 2 for "manag" (y after a consonant: vowel)."""
-    kinds = ""
-    for char in stem:
-        vowel = char in "aeiou" or (char == "y" and kinds[-1:] == "c")
-        kinds += "v" if vowel else "c"
-    return kinds.count("vc")
-
-
-def _stem(word: str) -> str:
-    """A light, deterministic stem: plural, -ed/-ing, -ly and a few derivational endings, then a final e or y.
-
-    Both sides of every comparison go through it, so a stem only has to be consistent, not a real word:
-    "caches", "caching" and "cached" all become "cach".
-    """
-    word = word.replace("'", "")
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith(("sses", "shes", "ches", "xes", "zzes")):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        word = word[:-1]
-    if word.endswith("ied") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif not word.endswith("eed"):
-        for suffix in ("ing", "ed"):
-            base = word[: -len(suffix)]
-            if word.endswith(suffix) and len(base) >= 2 and re.search(r"[aeiouy]", base):
-                # Undo a doubled consonant ("running", "shipped"), but keep "ll", "ss" and "zz".
-                word = base[:-1] if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "aeioulsz" else base
-                break
-    if word.endswith("ly") and len(word) > 5:
-        word = word[:-2]
-    for suffix in _DERIVATIONS:
-        if word.endswith(suffix) and _measure(word[: -len(suffix)]) > 1:
-            word = word[: -len(suffix)] + ("ate" if "ation" in suffix else "")
-            break
-    if len(word) > 2 and word[-1] in "ey":
-        word = word[:-1]
-    return word
-
-
-def _content_stems(text: str) -> set[str]:
-    """Stems of the non-stopword words of `text`."""
-    words = (w for w in _WORD.findall(fold(text)) if len(w) > 2 and w not in _STOPWORDS)
-    return {_stem(w) for w in words}
-
-
-def _overlap(message: set[str], reference: set[str]) -> int:
+def _overlap(message: frozenset[str], reference: frozenset[str]) -> int:
     """How many of the message's stems are also reference stems (whole stems, never shared prefixes)."""
     return len(message & reference)
 
 
-def _vocab_stems(words: str) -> frozenset[str]:
-    """Stems of a whitespace-separated vocabulary."""
-    return frozenset(_stem(fold(word)) for word in words.split())
+@functools.cache
+def _vocab(name: str) -> frozenset[str]:
+    """Stems of a named vocabulary ("reasoning", "people" or a domain id), stemmed on first use."""
+    words = {"reasoning": _REASONING_VOCAB, "people": _PEOPLE_VOCAB}.get(name) or _DOMAIN_VOCAB.get(name, "")
+    return vocabulary(words)
 
 
-_REASONING_STEMS = _vocab_stems(_REASONING_VOCAB)
-_PEOPLE_STEMS = _vocab_stems(_PEOPLE_VOCAB)
-_DOMAIN_STEMS = {domain: _vocab_stems(words) for domain, words in _DOMAIN_VOCAB.items()}
-
-
-def _question_stems(question: Question) -> set[str]:
+def _question_stems(question: Question) -> frozenset[str]:
     """Stems of everything the question says about itself."""
     parts = (question.text, question.hint, *question.key_points, *question.skills)
-    return _content_stems(" ".join(parts))
+    return content_stems(" ".join(parts))
 
 
-def _reference_stems(question: Question, brief: InterviewBrief) -> set[str]:
+def _reference_stems(question: Question, brief: InterviewBrief) -> frozenset[str]:
     """The vocabulary an on-topic answer to `question` is expected to touch."""
-    stems = _question_stems(question) | _REASONING_STEMS
+    stems = _question_stems(question) | _vocab("reasoning")
     for domain in (domain_id(brief.domain), question.domain):
-        stems |= _DOMAIN_STEMS.get(domain, frozenset())
+        stems |= _vocab(domain)
     if question.type in (BEHAVIORAL, HR):
-        stems |= _PEOPLE_STEMS
+        stems |= _vocab("people")
     return stems
 
 
@@ -241,7 +170,7 @@ def is_confused(message: str) -> bool:
     if text.endswith("?") and len(_TOKEN.findall(text)) < SHORT_ANSWER_WORDS:
         return True
     remainder = _CONFUSED.sub(" ", text)
-    return len(_content_stems(remainder)) <= _MAX_CONFUSED_REMAINDER
+    return len(content_stems(remainder)) <= _MAX_CONFUSED_REMAINDER
 
 
 def _is_filler(message: str) -> bool:
@@ -267,7 +196,7 @@ def _is_off_topic(message: str, question: Question | None, brief: InterviewBrief
     """A substantive message sharing no vocabulary with the question, its key points or the field."""
     if question is None or not _mostly_latin(message):
         return False
-    stems = _content_stems(message)
+    stems = content_stems(message)
     if len(stems) < _MIN_OFF_TOPIC_WORDS:
         return False
     return _overlap(stems, _reference_stems(question, brief)) == 0
@@ -277,10 +206,10 @@ def _is_short_or_vague(message: str, question: Question | None) -> bool:
     """Under ~25 words (unless concise, concrete and on point), or long but generic."""
     words = len(_TOKEN.findall(message))
     concrete = _is_concrete(message)
-    on_point = _overlap(_content_stems(message), _question_stems(question)) if question else 0
+    on_point = _overlap(content_stems(message), _question_stems(question)) if question else 0
     if words < SHORT_ANSWER_WORDS:
         return not (words >= _MIN_CONCISE_WORDS and concrete and on_point >= 3)
-    if len(_content_stems(message)) < 6:
+    if len(content_stems(message)) < 6:
         return True
     return not concrete and on_point <= 2
 

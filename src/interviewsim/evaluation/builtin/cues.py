@@ -1,45 +1,17 @@
-"""Pure measurements of interview answers; the built-in evaluator turns them into scores.
+"""Pure measurements of answer text: numbers, names, examples, story steps, fillers, hedges and key points.
 
-Rudeness, gibberish and prompt injection are judged by `interviewsim.conduct`, shared with the interviewer.
+Words, stems and stopwords come from `interviewsim.language`, shared with the built-in interviewer.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from itertools import pairwise
 
+from interviewsim.language.stems import STOPWORDS, wordset
+from interviewsim.language.text import fold, sentences, word_count
 
-def _wordset(text: str) -> frozenset[str]:
-    """The whitespace-separated words of a block of text."""
-    return frozenset(text.split())
-
-
-STOPWORDS = _wordset(
-    """
-    a about above after again against all also am an and any are aren't as at be because been before
-    being below between both but by can can't could couldn't did didn't do does doesn't doing don't down
-    during each even few for from further get got had hadn't has hasn't have haven't having he her here
-    hers herself him himself his how i i'd i'll i'm i've if in into is isn't it it's its itself just
-    let's me more most much my myself no nor not now of off on once only or other our ours ourselves out
-    over own really same she should shouldn't so some such than that that's the their theirs them
-    themselves then there there's these they they're this those through to too under until up us very
-    was wasn't we we're we've were weren't what what's when where which while who whom why will with
-    won't would wouldn't yes yet you you'd you'll you're you've your yours yourself yourselves thing
-    things something stuff lot lots well like okay ok yeah
-    """
-)
-
-# Words that frame a question rather than name its subject.
-QUESTION_FRAMING = _wordset(
-    """
-    tell describe explain walk talk give example examples time times would could how approach handle
-    handled situation share discuss think please briefly kind sort difference differences use used using
-    work worked working make made way ways what's experience
-    """
-)
-
-TECH_TERMS = _wordset(
+TECH_TERMS = wordset(
     """
     api apis graphql grpc http https tcp udp dns tls ssl cdn sql nosql postgres postgresql mysql
     sqlite mongodb redis memcached kafka rabbitmq sqs kinesis elasticsearch cassandra dynamodb bigquery
@@ -55,10 +27,6 @@ TECH_TERMS = _wordset(
     """
 )
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
-_WORD = re.compile(r"[a-z0-9][a-z0-9+#]*(?:'[a-z]+)?")
-# Punctuation directly followed by a letter or digit ("0.1", "node.js") does not end a sentence.
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[\w%]))+(?:[.!?]+|\n|$)")
 _NUMBER = re.compile(r"(?<![\w.])[$€£]?\d+(?:[.,]\d+)*\s?(?:%|percent\b|x\b|k\b)?")
 _METRIC_WORDS = re.compile(r"\b(?:doubled|tripled|halved|quadrupled)\b")
 _TOKEN = re.compile(r"[A-Za-z][\w+#]*")
@@ -118,77 +86,13 @@ _DONT_KNOW = re.compile(
     r"remember|i'm not familiar|i am not familiar|never heard of|i have no experience)\b"
 )
 # First-person past actions ("we measured", "I used"): the candidate's own work, not a tangent.
-_DID = re.compile(r"\b(?:i|we) (?:\w+ed|built|led|made|ran|wrote|set up|cut|kept|chose|took|found)\b")
+DID = re.compile(r"\b(?:i|we) (?:\w+ed|built|led|made|ran|wrote|set up|cut|kept|chose|took|found)\b")
 _GIVE_UP_WHOLE = re.compile(r"^\W*(?:pass|skip|next|no|nope|nothing|n/?a|dunno)\W*$")
-_ALTERNATIVES = re.compile(r"\s+(?:or|/)\s+", re.IGNORECASE)
-
-
-def normalise(text: str) -> str:
-    """Lower-case text with typographic apostrophes made plain."""
-    return text.translate(_APOSTROPHES).lower()
-
-
-def words(text: str) -> list[str]:
-    """Lower-case word tokens of the text."""
-    return _WORD.findall(normalise(text))
-
-
-def word_count(text: str) -> int:
-    """Number of words in the text."""
-    return len(words(text))
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-blank sentence, trimmed of surrounding whitespace."""
-    spans: list[tuple[int, int]] = []
-    for match in _SENTENCE.finditer(text):
-        start, end = match.span()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-    return spans
-
-
-def sentences(text: str) -> list[str]:
-    """The text's sentences, trimmed."""
-    return [text[start:end] for start, end in sentence_spans(text)]
-
-
-def stem(word: str) -> str:
-    """Light stemming: drop possessive, -ly, plural, -ing, -ed, -ion after -at, and a trailing e or y."""
-    word = word.lower().removesuffix("'s")
-    if len(word) > 5 and word.endswith("ly"):
-        word = word[:-2]
-    if len(word) > 4 and word.endswith("ies"):
-        word = word[:-3] + "y"
-    elif len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
-        word = word[:-2]
-    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    if len(word) > 6 and word.endswith("ation"):
-        return word[:-3]
-    for suffix in ("ing", "ed"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            word = word[: -len(suffix)]
-            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
-                word = word[:-1]
-            break
-    if len(word) > 4 and word.endswith(("e", "y")):
-        word = word[:-1]
-    return word
-
-
-def content_stems(text: str) -> frozenset[str]:
-    """Stems of the text's non-stopword words."""
-    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1)
 
 
 def number_count(text: str) -> int:
     """Numbers, percentages, money and multipliers in the text, plus words like "doubled"."""
-    return len(_NUMBER.findall(text)) + len(_METRIC_WORDS.findall(normalise(text)))
+    return len(_NUMBER.findall(text)) + len(_METRIC_WORDS.findall(fold(text)))
 
 
 def has_metric(text: str) -> bool:
@@ -199,7 +103,7 @@ def has_metric(text: str) -> bool:
 def named_terms(text: str) -> list[str]:
     """Distinct technologies, acronyms and proper nouns, in order of first use."""
     found: dict[str, str] = {}
-    for sentence in sentences(text.translate(_APOSTROPHES)):
+    for sentence in sentences(text.replace("’", "'").replace("‘", "'")):
         for index, token in enumerate(_TOKEN.findall(sentence)):
             lowered = token.lower()
             # A capitalised first word only marks the sentence start, not a name.
@@ -211,7 +115,7 @@ def named_terms(text: str) -> list[str]:
 
 def example_cue_count(text: str) -> int:
     """Phrases that introduce a concrete example or past experience."""
-    return len(_EXAMPLE_CUES.findall(normalise(text)))
+    return len(_EXAMPLE_CUES.findall(fold(text)))
 
 
 def specificity(text: str) -> float:
@@ -224,7 +128,7 @@ def specificity(text: str) -> float:
 
 def star_components(text: str) -> dict[str, bool]:
     """Which of situation, task, action and result the text signals."""
-    lowered = normalise(text)
+    lowered = fold(text)
     return {part: bool(pattern.search(lowered)) for part, pattern in _STAR_CUES.items()}
 
 
@@ -237,7 +141,7 @@ def star_score(text: str) -> float:
 
 def connective_count(text: str) -> int:
     """Signposting and reasoning connectives ("first", "because", "however")."""
-    return len(_CONNECTIVES.findall(normalise(text)))
+    return len(_CONNECTIVES.findall(fold(text)))
 
 
 def structure_score(text: str, behavioral: bool = False) -> float:
@@ -249,7 +153,7 @@ def structure_score(text: str, behavioral: bool = False) -> float:
 
 def filler_count(text: str) -> int:
     """Filler words and phrases ("um", "you know", filler "like")."""
-    lowered = normalise(text)
+    lowered = fold(text)
     return len(_FILLERS.findall(lowered)) + len(_FILLER_LIKE.findall(lowered))
 
 
@@ -261,7 +165,7 @@ def filler_rate(text: str) -> float:
 
 def hedge_phrases(text: str) -> list[str]:
     """The hedging phrases used ("maybe", "I guess", "not sure"), lower-cased, in order."""
-    return _HEDGES.findall(normalise(text))
+    return _HEDGES.findall(fold(text))
 
 
 def hedge_count(text: str) -> int:
@@ -271,90 +175,18 @@ def hedge_count(text: str) -> int:
 
 def assertive_count(text: str) -> int:
     """Ownership and confident phrases ("I led", "I built", "definitely")."""
-    return len(_ASSERTIVE.findall(normalise(text)))
+    return len(_ASSERTIVE.findall(fold(text)))
 
 
 def says_dont_know(text: str) -> bool:
     """Whether the text admits not knowing ("I don't know", "no idea")."""
-    lowered = normalise(text)
+    lowered = fold(text)
     return bool(_DONT_KNOW.search(lowered) or _GIVE_UP_WHOLE.match(lowered))
 
 
 def gives_up(text: str) -> bool:
     """Whether the answer is essentially a non-answer: a short "I don't know" or "pass"."""
     return says_dont_know(text) and word_count(text) < 30
-
-
-def key_point_covered(key_point: str, answer: str) -> bool:
-    """Whether most content words of the key point (or of one of its "or" alternatives) are in the answer."""
-    said = content_stems(answer)
-    return any(_mostly_present(content_stems(option), said) for option in _ALTERNATIVES.split(key_point))
-
-
-def _mostly_present(wanted: frozenset[str], said: frozenset[str]) -> bool:
-    """Whether more than half of the wanted stems were said."""
-    return bool(wanted) and len(wanted & said) * 2 > len(wanted)
-
-
-def key_point_coverage(key_points: Sequence[str], answer: str) -> float:
-    """Fraction of key points the answer covers (1.0 when there are none)."""
-    if not key_points:
-        return 1.0
-    return sum(key_point_covered(point, answer) for point in key_points) / len(key_points)
-
-
-def missed_key_points(key_points: Sequence[str], answer: str) -> list[str]:
-    """The key points the answer does not cover, in order."""
-    return [point for point in key_points if not key_point_covered(point, answer)]
-
-
-def _subject(question: str) -> frozenset[str]:
-    """The question's subject stems, without words that only frame it ("tell", "describe", "approach")."""
-    return content_stems(question) - {stem(w) for w in QUESTION_FRAMING}
-
-
-def relevance(question: str, answer: str) -> float:
-    """0-1: share of the question's subject words that the answer uses."""
-    subject = _subject(question)
-    if not subject:
-        return 0.5
-    return len(subject & content_stems(answer)) / len(subject)
-
-
-def topic_stems(question: str, key_points: Sequence[str] = ()) -> frozenset[str]:
-    """What an answer to the question is about: its subject words and the words of its key points."""
-    return _subject(question) | content_stems(" ".join(key_points))
-
-
-def on_point(sentence: str, topic: frozenset[str]) -> bool:
-    """Whether a sentence serves the answer: the topic, a number, a name, an example, a story step or own work."""
-    return bool(
-        content_stems(sentence) & topic
-        or has_metric(sentence)
-        or named_terms(sentence)
-        or example_cue_count(sentence)
-        or any(star_components(sentence).values())
-        or assertive_count(sentence)
-        or _DID.search(normalise(sentence))
-    )
-
-
-def focus(text: str, topic: frozenset[str], lead_in: int = 10) -> float:
-    """0-1: share of the words spent on the question rather than on tangents or repeating a sentence.
-
-    The first `lead_in` words off the point are free ("Good question, let me think.").
-    """
-    on = off = 0
-    seen: set[tuple[str, ...]] = set()
-    for sentence in sentences(text):
-        tokens = tuple(words(sentence))
-        if tokens in seen or not on_point(sentence, topic):
-            off += len(tokens)
-        else:
-            on += len(tokens)
-        seen.add(tokens)
-    total = on + off
-    return 1.0 - max(0, off - lead_in) / total if total else 1.0
 
 
 def length_quality(count: int) -> float:
