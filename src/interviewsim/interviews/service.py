@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from interviewsim.auth.base import AuthUser
-from interviewsim.conduct import is_rude
 from interviewsim.engines.factory import Engines
 from interviewsim.errors import Conflict, NotFound, UpstreamError
 from interviewsim.evaluation.schema import Evaluation
@@ -23,6 +22,7 @@ from interviewsim.interviews.models import EvaluationRecord, InterviewSession, M
 from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import END_MARKERS, ChatRequest, StartSessionRequest
 from interviewsim.interviews.transcript import brief_of, evaluation_input, turns_of
+from interviewsim.language.conduct import is_rude
 from interviewsim.shared.speakable import clean_for_speech
 from interviewsim.storage.types import utcnow
 from interviewsim.vendors.errors import ProviderError, upstream_failure
