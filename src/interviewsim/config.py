@@ -95,9 +95,9 @@ class Settings(BaseSettings):
     rate_limit_tts: str | None = None
     rate_limit_results: str | None = None
     turn_lock_wait_seconds: float = Field(default=5.0, ge=0, le=120)
-    # Renewed every third of itself while a turn runs, so it bounds only how long a crashed
+    # A lease renewed every fifth of itself while a turn runs, so it bounds only how long a killed
     # process can block its session, not how long a turn may take.
-    turn_lock_ttl_seconds: float = Field(default=15.0, gt=1, le=3600)
+    turn_lock_ttl_seconds: float = Field(default=5.0, gt=1, le=3600)
     idempotency_ttl_seconds: int = Field(default=86400, ge=60, le=7 * 86400)
     trust_proxy_headers: bool = False
     auth_mode: Literal["local", "firebase", "firebase-emulator"] | None = None
