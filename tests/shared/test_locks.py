@@ -29,7 +29,7 @@ from tests.support.tcpproxy import SilencingProxy
 SESSION = "session-0001"
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def two_workers(request: pytest.FixtureRequest) -> tuple[TurnLocks, TurnLocks]:
     """Two lock handles on the same sessions: one shared object in memory, two clients of one Redis."""
     if request.param == "memory":

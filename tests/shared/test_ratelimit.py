@@ -14,7 +14,7 @@ from interviewsim.shared.ratelimit import RateLimiter, parse_rule
 MakeLimiter = Callable[..., RateLimiter]
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def storage_uri(request: pytest.FixtureRequest) -> str | None:
     return None if request.param == "memory" else str(request.getfixturevalue("redis_url"))
 
