@@ -156,10 +156,10 @@ class RedisTurnLocks:
                     self._keep_alive(key, token, session_id, lease), name=f"turn-lock:{session_id}"
                 )
                 yield
-        except BaseException as error:
-            # The scope turns its own cancellation into TimeoutError; a cancellation still arriving as
-            # CancelledError came from outside (a client that left) and must propagate as one.
-            if scope is not None and scope.expired() and not isinstance(error, asyncio.CancelledError):
+        except Exception as error:
+            # The scope turns its own cancellation into TimeoutError. A CancelledError (a client that left)
+            # or GeneratorExit (a caller's generator closed) is not an Exception and propagates as itself.
+            if scope is not None and scope.expired():
                 raise LockLost(session_id) from error
             raise
         finally:
