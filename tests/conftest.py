@@ -17,6 +17,7 @@ from interviewsim.app import create_app
 from interviewsim.config import Settings
 from tests.support.auth import TokenTableVerifier
 from tests.support.servers import thread_server
+from tests.support.services import POSTGRES_ADMIN_URL, SERVICES, require
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _real_connect = socket.socket.connect
@@ -38,7 +39,26 @@ ALICE = "alice-token"
 BOB = "bob-token"
 
 
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# Tests using these fixtures need the service even without saying so; the fixtures check it too.
+SERVICE_OF_FIXTURE = {"postgres_url": "postgres", "redis_url": "redis", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a service's fixture, so `-m "not postgres"` and friends select truly."""
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            service = SERVICE_OF_FIXTURE.get(fixture)
+            if service is not None and item.get_closest_marker(service) is None:
+                item.add_marker(getattr(pytest.mark, service))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked with a service skips (locally) or fails (CI=true) when that service is missing."""
+    for service in SERVICES:
+        if item.get_closest_marker(service) is not None:
+            require(service)
+
+
 TABLES = ("messages", "evaluations", "interview_sessions")
 
 
@@ -54,13 +74,14 @@ async def _postgres(url: str, *statements: str) -> None:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL database of this test run's own, dropped at the end."""
+    require("postgres")
     name = f"interviewsim_test_{secrets.token_hex(4)}"
     asyncio.run(_postgres(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"'))
     yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     asyncio.run(_postgres(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each API test runs on a fresh SQLite file and on the real PostgreSQL (tables emptied)."""
     if request.param == "sqlite":

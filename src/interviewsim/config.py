@@ -18,6 +18,8 @@ DEFAULT_CORS_ORIGINS = (
 INTERVIEWERS = ("builtin", "anthropic", "gemini", "openai")
 EVALUATORS = ("builtin", "gemini", "anthropic", "openai")
 VOICES = ("builtin", "elevenlabs")
+# Per-user limits when users sign in with Firebase; the local token's single operator has none by default.
+FIREBASE_RATE_LIMITS = {"sessions": "20/hour", "chat": "30/minute;600/hour", "tts": "60/minute", "results": "30/minute"}
 FIREBASE_CERTS_URL = "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
 
 
@@ -87,14 +89,15 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     redis_url: str | None = None
     redis_prefix: str = Field(default="interviewsim:", pattern=r"^[\w:.-]{1,64}$")
-    rate_limit_sessions: str = "20/hour"
-    rate_limit_chat: str = "30/minute;600/hour"
-    rate_limit_tts: str = "60/minute"
-    rate_limit_results: str = "30/minute"
+    # Unset: Firebase mode applies FIREBASE_RATE_LIMITS; local mode (one operator on loopback) none.
+    rate_limit_sessions: str | None = None
+    rate_limit_chat: str | None = None
+    rate_limit_tts: str | None = None
+    rate_limit_results: str | None = None
     turn_lock_wait_seconds: float = Field(default=5.0, ge=0, le=120)
-    # Renewed every third of itself while a turn runs, so it bounds only how long a crashed
+    # A lease renewed every fifth of itself while a turn runs, so it bounds only how long a killed
     # process can block its session, not how long a turn may take.
-    turn_lock_ttl_seconds: float = Field(default=15.0, gt=1, le=3600)
+    turn_lock_ttl_seconds: float = Field(default=5.0, gt=1, le=3600)
     idempotency_ttl_seconds: int = Field(default=86400, ge=60, le=7 * 86400)
     trust_proxy_headers: bool = False
     auth_mode: Literal["local", "firebase", "firebase-emulator"] | None = None
@@ -184,11 +187,24 @@ class Settings(BaseSettings):
 
     @field_validator("rate_limit_sessions", "rate_limit_chat", "rate_limit_tts", "rate_limit_results")
     @classmethod
-    def _rate_rule(cls, value: str) -> str:
+    def _rate_rule(cls, value: str | None) -> str | None:
         from interviewsim.shared.ratelimit import parse_rule
 
-        parse_rule(value)
+        if value is not None:
+            parse_rule(value)
         return value
+
+    @property
+    def rate_limits(self) -> dict[str, str | None]:
+        """Each bucket's per-user rule: as set, else Firebase mode's default; None means no limit."""
+        configured = {
+            "sessions": self.rate_limit_sessions,
+            "chat": self.rate_limit_chat,
+            "tts": self.rate_limit_tts,
+            "results": self.rate_limit_results,
+        }
+        defaults = FIREBASE_RATE_LIMITS if self.resolved_auth_mode != "local" else {}
+        return {bucket: rule if rule is not None else defaults.get(bucket) for bucket, rule in configured.items()}
 
     @field_validator("redis_url")
     @classmethod

@@ -20,13 +20,13 @@ from tests.conftest import Api
 from tests.fakes.anthropic import FakeAnthropic, serve
 from tests.fakes.scripts import interviewer_reply
 from tests.support.servers import ServerProcess
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.support.services import REDIS_URL, require
 
 
 @pytest.fixture
 def shared_env(postgres_url: str) -> dict[str, str]:
     """Environment for processes sharing one PostgreSQL database and one Redis namespace."""
+    require("redis")
     return {
         "DATABASE_URL": postgres_url,
         "REDIS_URL": REDIS_URL,
@@ -39,6 +39,7 @@ def client(server: ServerProcess) -> httpx.Client:
     return httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.token}"}, timeout=60)
 
 
+@pytest.mark.redis
 def test_two_processes_share_interviews_and_limits(tmp_path: Path, shared_env: dict[str, str]) -> None:
     token = f"scale-{secrets.token_hex(4)}"
     first = ServerProcess(tmp_path / "a", token, shared_env)
@@ -75,6 +76,7 @@ def held_claude() -> Iterator[tuple[FakeAnthropic, str]]:
         yield fake, url
 
 
+@pytest.mark.redis
 def test_kill_9_mid_turn_keeps_the_answer(
     tmp_path: Path, shared_env: dict[str, str], held_claude: tuple[FakeAnthropic, str]
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tests.conftest import Api
 from tests.integration.test_streaming import read_events
 from tests.support.auth import TokenTableVerifier
 from tests.support.servers import thread_server
+from tests.support.services import REDIS_URL, require
 
 
 def test_a_key_first_used_on_chat_does_not_answer_results(alice: Api) -> None:
@@ -78,3 +80,22 @@ def test_chat_and_stream_share_one_turn_limit(limited: Api) -> None:
         over = limited.client.post(route, json={"session_id": session_id, "user_message": "again"})
         assert over.status_code == 429, over.text
         assert int(over.headers["retry-after"]) >= 1 and over.json()["error"]
+
+
+@pytest.mark.redis
+def test_a_streamed_turn_holds_the_shared_redis_lock_in_one_task(tmp_path: Path) -> None:
+    """The stream continues in another task than the handler's; the Redis lease must still come and go cleanly."""
+    require("redis")
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path, local_token="redis-stream-token", redis_url=REDIS_URL, redis_prefix=f"t:{uuid.uuid4().hex}:"
+    )
+    with thread_server(create_app(settings, verifier=TokenTableVerifier({"tok": "dana"}))) as base_url:
+        api = Api(base_url, "tok")
+        session_id = api.start()["session_id"]
+        for answer in ("Fine, thanks.", "I like backend work.", "[END_INTERVIEW_MANUAL]"):
+            events = read_events(
+                api.client.post("/api/chat/stream", json={"session_id": session_id, "user_message": answer})
+            )
+            assert events[-1][0] == "done", events
+        assert events[-1][1]["end"] is True
+        api.client.close()

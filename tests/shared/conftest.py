@@ -1,71 +1,21 @@
-"""A real Redis for the shared-state tests: started here if missing, a failure (never a skip) if unavailable."""
+"""A real Redis for the shared-state tests: a one-line skip locally when it is missing, a failure under CI=true."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-import redis
 from redis.asyncio import Redis
 
 from interviewsim.shared.redis import connect
-
-REDIS_URL = os.environ.get("INTERVIEWSIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-START_REDIS = [
-    "redis-server",
-    "--daemonize",
-    "yes",
-    "--bind",
-    "127.0.0.1",
-    "-::1",
-    "--port",
-    "6379",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    "/var/lib/redis",
-    "--logfile",
-    "/var/log/redis/ci.log",
-]
-
-
-def _answers(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
-
-
-def ensure_redis(url: str, *, in_ci: bool) -> None:
-    """Fail the run unless `url` answers PING; outside CI, first try starting a local redis-server."""
-    if _answers(url):
-        return
-    if in_ci:
-        pytest.fail(f"Redis at {url} does not answer PING; CI must provide it")
-    try:
-        subprocess.run(START_REDIS, check=True, capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError) as error:
-        pytest.fail(f"Redis at {url} does not answer PING and could not be started: {error}")
-    deadline = time.monotonic() + 5
-    while not _answers(url):
-        if time.monotonic() > deadline:
-            pytest.fail(f"started redis-server, but {url} still does not answer PING")
-        time.sleep(0.05)
+from tests.support.services import REDIS_URL, require
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """The URL of a Redis that answers PING."""
-    ensure_redis(REDIS_URL, in_ci=os.environ.get("CI", "").lower() in {"true", "1"})
+    """The URL of a Redis that answers PING (a skip locally, a failure under CI=true, when none does)."""
+    require("redis")
     return REDIS_URL
 
 

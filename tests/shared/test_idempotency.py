@@ -21,7 +21,7 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def store(request: pytest.FixtureRequest) -> IdempotencyStore:
     if request.param == "memory":
         return MemoryIdempotencyStore()

@@ -16,7 +16,7 @@ from interviewsim.vendors.keyring import KeyRing, fingerprint
 FP = "key#sha256:0123abcd"
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def store(request: pytest.FixtureRequest) -> KeyStateStore:
     if request.param == "memory":
         return MemoryKeyStateStore()

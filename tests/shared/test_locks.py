@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import signal
+import sys
 import time
 from typing import Any
 
@@ -11,14 +13,23 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from interviewsim.config import Settings
 from interviewsim.errors import Conflict
-from interviewsim.shared.locks import LockTimeout, MemoryTurnLocks, RedisTurnLocks, TurnLocks
-from interviewsim.shared.redis import RedisNamespace
+from interviewsim.shared.locks import (
+    DEFAULT_TTL_SECONDS,
+    LockLost,
+    LockTimeout,
+    MemoryTurnLocks,
+    RedisTurnLocks,
+    TurnLocks,
+)
+from interviewsim.shared.redis import RedisNamespace, connect
+from tests.support.tcpproxy import SilencingProxy
 
 SESSION = "session-0001"
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def two_workers(request: pytest.FixtureRequest) -> tuple[TurnLocks, TurnLocks]:
     """Two lock handles on the same sessions: one shared object in memory, two clients of one Redis."""
     if request.param == "memory":
@@ -206,16 +217,119 @@ async def test_a_crashed_holder_blocks_the_session_only_until_the_ttl(redis_clie
         assert 0.2 <= time.monotonic() - started < 1.0
 
 
-async def test_a_lapsed_lock_is_not_extended_for_its_new_owner(
+async def test_a_lapsed_lock_is_not_extended_for_its_new_owner_and_its_old_holder_stops(
     redis_client: Redis, prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     locks = RedisTurnLocks(redis_client, prefix, ttl_seconds=0.3)
-    async with locks.hold(SESSION, wait_seconds=0):
-        await redis_client.set(lock_key(prefix), b"someone-else", px=5000)
-        await asyncio.sleep(0.25)
+    finished = False
+    with pytest.raises(LockLost) as lost:
+        async with locks.hold(SESSION, wait_seconds=0):
+            await redis_client.set(lock_key(prefix), b"someone-else", px=5000)
+            await asyncio.sleep(0.25)
+            finished = True
+    assert not finished
+    assert lost.value.status == 503 and lost.value.retry_after == 1
     assert await redis_client.get(lock_key(prefix)) == b"someone-else"
     assert await redis_client.pttl(lock_key(prefix)) > 4000
     assert "lapsed while held" in caplog.text
+
+
+async def test_a_held_lock_outlives_its_lease_many_times_while_renewed(
+    redis_client: Redis, other_redis_client: Redis, prefix: str
+) -> None:
+    one = RedisTurnLocks(redis_client, prefix, ttl_seconds=1.0)
+    two = RedisTurnLocks(other_redis_client, prefix, ttl_seconds=1.0)
+    loop = asyncio.get_running_loop()
+    async with one.hold(SESSION, wait_seconds=0):
+        held_until = loop.time() + 4.0
+        while loop.time() < held_until:
+            with pytest.raises(LockTimeout):
+                async with two.hold(SESSION, wait_seconds=0.2):
+                    pass
+    async with two.hold(SESSION, wait_seconds=0):
+        pass
+
+
+async def test_a_holder_cut_off_from_redis_stops_before_anyone_else_gets_the_lock(
+    redis_url: str, redis_client: Redis, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The holder reaches the real Redis through a proxy that then goes silent: its renewals hang.
+    redis_port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    proxy = SilencingProxy("127.0.0.1", redis_port)
+    port = await proxy.start()
+    cut_off = await connect(f"redis://127.0.0.1:{port}/0")
+    holder = RedisTurnLocks(cut_off, prefix, ttl_seconds=1.0)
+    other = RedisTurnLocks(redis_client, prefix, ttl_seconds=1.0)
+    loop = asyncio.get_running_loop()
+    stopped_at = None
+    silenced = asyncio.Event()
+
+    async def turn() -> None:
+        nonlocal stopped_at
+        async with holder.hold(SESSION, wait_seconds=0):
+            proxy.silence()
+            silenced.set()
+            try:
+                await asyncio.sleep(30)
+            finally:
+                stopped_at = loop.time()
+
+    try:
+        held = asyncio.create_task(turn())
+        await silenced.wait()
+        silenced_at = loop.time()
+        async with other.hold(SESSION, wait_seconds=10):
+            taken_at = loop.time()
+        with pytest.raises(LockLost):
+            await held
+    finally:
+        await proxy.aclose()
+        await cut_off.aclose()
+    assert stopped_at is not None and stopped_at < taken_at, "two turns overlapped"
+    # The next turn waited out the lease (at most 1 s, plus the polling step), not a renewal timeout.
+    assert taken_at - silenced_at < 1.0 + 0.5
+    assert "could not renew the turn lock" in caplog.text
+
+
+HOLD_IN_A_WORKER = """
+import asyncio, sys
+from interviewsim.config import Settings
+from interviewsim.shared.state import build_shared_state
+
+async def main() -> None:
+    state = await build_shared_state(Settings(redis_url=sys.argv[1], redis_prefix=sys.argv[2]))
+    async with state.locks.hold(sys.argv[3], wait_seconds=0):
+        print("held", flush=True)
+        await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_killed_workers_lock_is_free_within_the_default_lease(
+    redis_url: str, redis_client: Redis, prefix: str
+) -> None:
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLD_IN_A_WORKER, redis_url, prefix, SESSION, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert worker.stdout is not None
+        async with asyncio.timeout(30):
+            assert await worker.stdout.readline() == b"held\n"
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        await worker.wait()
+    assert worker.returncode == -signal.SIGKILL
+    killed_at = time.monotonic()
+    locks = RedisTurnLocks(redis_client, prefix)
+    with pytest.raises(LockTimeout):
+        async with locks.hold(SESSION, wait_seconds=0):
+            pass
+    async with locks.hold(SESSION, wait_seconds=30):
+        freed_after = time.monotonic() - killed_at
+    # Free once the dead worker's last renewal (at most a lease ago) lapses, plus polling slack.
+    assert freed_after < DEFAULT_TTL_SECONDS + 1.5
+    assert Settings().turn_lock_ttl_seconds == DEFAULT_TTL_SECONDS == 5.0
 
 
 @pytest.mark.parametrize(

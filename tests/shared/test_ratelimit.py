@@ -14,7 +14,7 @@ from interviewsim.shared.ratelimit import RateLimiter, parse_rule
 MakeLimiter = Callable[..., RateLimiter]
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def storage_uri(request: pytest.FixtureRequest) -> str | None:
     return None if request.param == "memory" else str(request.getfixturevalue("redis_url"))
 
@@ -24,7 +24,7 @@ async def make_limiter(storage_uri: str | None, prefix: str) -> AsyncIterator[Ma
     """Limiters on one storage (each its own Redis connection: another worker) under this test's prefix."""
     made: list[RateLimiter] = []
 
-    def make(rules: Mapping[str, str] | None = None) -> RateLimiter:
+    def make(rules: Mapping[str, str | None] | None = None) -> RateLimiter:
         limiter = RateLimiter(storage_uri, prefix=prefix, rules=rules)
         made.append(limiter)
         return limiter
@@ -125,6 +125,16 @@ async def test_a_bucket_needs_a_rule_and_a_passed_rule_is_checked() -> None:
         await limiter.hit("start", "alice")
     with pytest.raises(ValueError, match="'lots/day'"):
         await limiter.hit("chat", "alice", "lots/day")
+
+
+async def test_a_bucket_without_a_rule_is_known_and_unlimited(make_limiter: MakeLimiter) -> None:
+    limiter = make_limiter({"sessions": None, "chat": "2/minute"})
+    for _ in range(50):
+        await limiter.hit("sessions", "alice")
+    await limiter.hit("chat", "alice")
+    await limiter.hit("chat", "alice")
+    with pytest.raises(RateLimited):
+        await limiter.hit("chat", "alice")
 
 
 def test_storage_must_be_memory_or_redis() -> None:

@@ -1,4 +1,4 @@
-"""Real servers for tests: uvicorn in a thread, or `python -m interviewsim serve` as a process."""
+"""Real servers for tests: the app in a thread (`thread_server`), or `python -m interviewsim serve` as a process."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import uvicorn
-from starlette.types import ASGIApp
+
+from interviewsim.serving import serve_in_thread
 
 
 def free_port() -> int:
@@ -38,25 +36,8 @@ def wait_healthy(base_url: str, timeout: float = 60.0, process: subprocess.Popen
     raise TimeoutError(f"{base_url} did not become healthy")
 
 
-@contextlib.contextmanager
-def thread_server(app: ASGIApp) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free port in a background thread; yield its base URL."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        yield base_url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+# The one helper that serves an app in a thread; the terminal practice and the quality harness use it too.
+thread_server = serve_in_thread
 
 
 class ServerProcess:

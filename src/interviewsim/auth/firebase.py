@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import os
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,6 +28,10 @@ logger = logging.getLogger(__name__)
 PROVIDER = "firebase"
 EMULATOR_ENV = "FIREBASE_AUTH_EMULATOR_HOST"
 DEFAULT_HTTP_TIMEOUT_SECONDS = 10.0
+# Verification threads per process: checking a signature takes well under a millisecond, and a few
+# threads cover a certificate refresh blocking on Google; other blocking work (speech synthesis fills
+# asyncio's default pool) never delays sign-in because these threads are the verifier's own.
+VERIFY_THREADS = 4
 _SCOPES = ["https://www.googleapis.com/auth/cloud-platform", "https://www.googleapis.com/auth/identitytoolkit"]
 # Every way a caller's token can be wrong: answered with None (401), never with an error.
 _REJECTED: tuple[type[Exception], ...] = (
@@ -56,7 +62,7 @@ class _GoogleCredential(credentials.Base):  # type: ignore[misc]  # firebase_adm
 
 
 class FirebaseVerifier:
-    """Accepts Firebase ID tokens of one project; verification runs off the event loop."""
+    """Accepts Firebase ID tokens of one project; verification runs off the event loop, on threads of its own."""
 
     name = "firebase"
 
@@ -67,6 +73,7 @@ class FirebaseVerifier:
         self._clock_skew_seconds = clock_skew_seconds
         self._emulator = emulator
         self._closed = False
+        self._executor = ThreadPoolExecutor(max_workers=VERIFY_THREADS, thread_name_prefix="firebase-verify")
 
     @classmethod
     def create(
@@ -116,16 +123,19 @@ class FirebaseVerifier:
         if not token:
             return None
         self._refuse_unexpected_emulator()
-        claims = await asyncio.to_thread(self._verify_blocking, token)
+        context = contextvars.copy_context()  # as asyncio.to_thread does: logs keep the request id
+        loop = asyncio.get_running_loop()
+        claims = await loop.run_in_executor(self._executor, context.run, self._verify_blocking, token)
         if claims is None:
             return None
         email = claims.get("email")
         return AuthUser(id=str(claims["uid"]), email=email if isinstance(email, str) else None)
 
     def close(self) -> None:
-        """Delete this verifier's firebase app; safe to call twice."""
+        """Delete this verifier's firebase app and stop its threads; safe to call twice."""
         if not self._closed:
             self._closed = True
+            self._executor.shutdown(wait=False, cancel_futures=True)
             firebase_admin.delete_app(self._app)
 
     def _verify_blocking(self, token: str) -> Mapping[str, object] | None:

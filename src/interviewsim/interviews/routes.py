@@ -25,6 +25,7 @@ from interviewsim.interviews.schemas import (
     ReplyOut,
     ResultsRequest,
     SessionDetailOut,
+    SessionId,
     SessionListOut,
     SessionSummaryOut,
     StartSessionOut,
@@ -153,7 +154,7 @@ async def list_sessions(
 
 
 @router.get("/sessions/{session_id}", response_model=SessionDetailOut)
-async def session_detail(session_id: str, user: CurrentUser, service: Service) -> SessionDetailOut:
+async def session_detail(session_id: SessionId, user: CurrentUser, service: Service) -> SessionDetailOut:
     """One interview: settings, status, full transcript, evaluation if any."""
     session, messages, evaluation = await service.detail(user, session_id)
     by_role = {

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import Path
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 END_MARKERS = ("[END_INTERVIEW_TIME_UP]", "[END_INTERVIEW_MANUAL]")
 MAX_CHAT_CHARS = 4000
@@ -14,10 +15,22 @@ MAX_JOB_DESCRIPTION_CHARS = 10000
 MAX_RESUME_CHARS = 20000
 
 
+def refuse_nul(value: object) -> object:
+    """Refuse text holding U+0000: PostgreSQL cannot store it, so it is a 422 here rather than a 500 there."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
 class Lenient(BaseModel):
-    """Ignores unknown fields, as newer front ends may send more."""
+    """Ignores unknown fields, as newer front ends may send more; refuses NUL characters in every field."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        return refuse_nul(value)
 
 
 def _canonical(value: object, allowed: tuple[str, ...]) -> object:
@@ -37,6 +50,13 @@ DIFFICULTIES: tuple[str, ...] = get_args(Difficulty)
 # characters as whitespace (U+001C-U+001F, U+0085) than the JSON Schema regex class \s does.
 NOT_BLANK = r"[^\s\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 SESSION_ID = r"^[\w-]+$"
+MAX_SESSION_ID_CHARS = 64
+# A session id in a URL path, checked as the bodies' `session_id` is (a NUL is named in the error).
+SessionId = Annotated[
+    str,
+    Path(min_length=1, max_length=MAX_SESSION_ID_CHARS, pattern=SESSION_ID),
+    BeforeValidator(refuse_nul),
+]
 
 
 class StartSessionRequest(Lenient):
@@ -73,7 +93,7 @@ class StartSessionRequest(Lenient):
 class ChatRequest(Lenient):
     """POST /api/chat."""
 
-    session_id: str = Field(min_length=1, max_length=64, pattern=SESSION_ID)
+    session_id: str = Field(min_length=1, max_length=MAX_SESSION_ID_CHARS, pattern=SESSION_ID)
     user_message: str = Field(max_length=MAX_CHAT_CHARS)
     voice_style: Literal["male", "female"] | None = None
 
@@ -86,7 +106,7 @@ class ChatRequest(Lenient):
 class ResultsRequest(Lenient):
     """POST /api/results."""
 
-    session_id: str = Field(min_length=1, max_length=64, pattern=SESSION_ID)
+    session_id: str = Field(min_length=1, max_length=MAX_SESSION_ID_CHARS, pattern=SESSION_ID)
 
 
 class ReplyOut(BaseModel):

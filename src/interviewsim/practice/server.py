@@ -3,50 +3,14 @@
 from __future__ import annotations
 
 import logging
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-
-import uvicorn
-from starlette.types import ASGIApp
 
 from interviewsim.app import create_app
 from interviewsim.auth.local import TOKEN_FILE, ensure_local_token
 from interviewsim.config import SettingsError, load_settings
 from interviewsim.practice.client import InterviewClient
-
-LOOPBACK = "127.0.0.1"
-
-
-@contextmanager
-def serve_in_thread(app: ASGIApp, *, start_timeout: float = 30.0) -> Iterator[str]:
-    """Serve `app` with uvicorn in a background thread on a free 127.0.0.1 port; yield its base URL."""
-    # Binding the socket here (not just picking a free port) leaves no window for another process to take it.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((LOOPBACK, 0))
-    port = int(listener.getsockname()[1])
-    config = uvicorn.Config(app, host=LOOPBACK, port=port, log_level="warning", lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [listener]}, name="interviewsim-server", daemon=True
-    )
-    thread.start()
-    try:
-        deadline = time.monotonic() + start_timeout
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the interview server failed to start (see the log above)")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the interview server did not start within {start_timeout:.0f} seconds")
-            time.sleep(0.02)
-        yield f"http://{LOOPBACK}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        listener.close()
+from interviewsim.serving import LOOPBACK, serve_in_thread
 
 
 @contextmanager

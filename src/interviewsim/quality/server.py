@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,38 +49,17 @@ def local_settings(data_dir: Path, provider: str | None = None) -> Settings:
     )
 
 
-def free_port() -> int:
-    """A port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextlib.contextmanager
 def local_server(settings: Settings) -> Iterator[Target]:
-    """Serve `create_app(settings)` with uvicorn on a free port until the block ends."""
-    import uvicorn
-
+    """Serve `create_app(settings)` on a free loopback port until the block ends."""
     from interviewsim.app import create_app
+    from interviewsim.serving import serve_in_thread
 
     token = settings.fixed_local_token
     if token is None:
         raise ValueError("the harness's own server needs a fixed local token")
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="interviewsim-quality-server", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the in-process server did not start")
-            time.sleep(0.02)
-        yield Target(f"http://127.0.0.1:{port}", token, settings.pass_mark)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve_in_thread(create_app(settings), start_timeout=START_TIMEOUT_SECONDS) as base_url:
+        yield Target(base_url, token, settings.pass_mark)
 
 
 @contextlib.contextmanager

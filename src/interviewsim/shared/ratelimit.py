@@ -39,12 +39,13 @@ class RateLimiter:
         self,
         storage_uri: str | None = None,
         *,
-        rules: Mapping[str, str] | None = None,
+        rules: Mapping[str, str | None] | None = None,
         prefix: str = DEFAULT_PREFIX,
     ) -> None:
         self._rules: dict[str, list[RateLimitItem]] = {}
         for bucket, rule in (rules or {}).items():
-            self._rules[bucket] = parse_rule(rule)
+            # A bucket whose rule is None is known and unlimited: no items, so every hit passes.
+            self._rules[bucket] = parse_rule(rule) if rule is not None else []
         self._parsed: dict[str, list[RateLimitItem]] = {}
         self._pool: ConnectionPool | None = None
         self._redis: Redis | None = None

@@ -38,14 +38,8 @@ class SharedState:
 
 async def build_shared_state(settings: Settings) -> SharedState:
     """Connect to Redis (failing loudly if it is configured but down) or use in-process state."""
-    rules = {
-        "sessions": settings.rate_limit_sessions,
-        "chat": settings.rate_limit_chat,
-        "tts": settings.rate_limit_tts,
-        "results": settings.rate_limit_results,
-    }
     prefix = settings.redis_prefix
-    limiter = RateLimiter(settings.redis_url, rules=rules, prefix=prefix)
+    limiter = RateLimiter(settings.redis_url, rules=settings.rate_limits, prefix=prefix)
     if settings.redis_url is None:
         return SharedState(limiter, MemoryTurnLocks(), MemoryIdempotencyStore(), MemoryKeyStateStore())
     redis = await connect(settings.redis_url)
