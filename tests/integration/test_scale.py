@@ -166,9 +166,9 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:
     from interviewsim.config import Settings
     from tests.support.servers import thread_server
 
-    settings = Settings(data_dir=tmp_path, local_token="t", rate_limit_sessions="2/hour")  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, local_token="local-test-token", rate_limit_sessions="2/hour")  # type: ignore[call-arg]
     with thread_server(create_app(settings)) as base_url:
-        api = Api(base_url, "t")
+        api = Api(base_url, "local-test-token")
         api.start()
         api.start()
         third = api.client.post("/api/start-session", json={"domain": "data", "role": "DA"})
