@@ -40,7 +40,7 @@ def client(server: ServerProcess) -> httpx.Client:
 
 
 def test_two_processes_share_interviews_and_limits(tmp_path: Path, shared_env: dict[str, str]) -> None:
-    token = f"scale-{secrets.token_hex(4)}"
+    token = f"scale-{secrets.token_hex(8)}"
     first = ServerProcess(tmp_path / "a", token, shared_env)
     second = ServerProcess(tmp_path / "b", token, shared_env)
     (tmp_path / "a").mkdir()
@@ -80,7 +80,7 @@ def test_kill_9_mid_turn_keeps_the_answer(
 ) -> None:
     fake, url = held_claude
     env = {**shared_env, "ANTHROPIC_API_KEY": "sk-ant-x", "ANTHROPIC_BASE_URL": url, "TURN_LOCK_TTL_SECONDS": "2"}
-    server = ServerProcess(tmp_path, f"kill-{secrets.token_hex(4)}", env).start()
+    server = ServerProcess(tmp_path, f"kill-{secrets.token_hex(8)}", env).start()
     answer = "I'm well — ready to talk about roadmaps."
     try:
         with client(server) as api:
