@@ -170,13 +170,13 @@ def test_a_body_that_stops_arriving_is_closed(server: ServerProcess) -> None:
 
 def test_past_the_concurrency_limit_requests_get_503(tmp_path: Path) -> None:
     limited = ServerProcess(tmp_path, TOKEN, {**LIMITS, "LIMIT_CONCURRENCY": "4"}).start()
-    idle = [connect(limited) for _ in range(4)]
     try:
-        assert httpx.get(f"{limited.base_url}/healthz").status_code == 503
-    finally:
-        for sock in idle:
-            sock.close()
-    try:
+        idle = [connect(limited) for _ in range(4)]
+        try:
+            assert httpx.get(f"{limited.base_url}/healthz").status_code == 503
+        finally:
+            for sock in idle:
+                sock.close()
         deadline = time.monotonic() + 30
         while httpx.get(f"{limited.base_url}/healthz").status_code != 200:
             assert time.monotonic() < deadline, "the server never recovered from the idle connections"
