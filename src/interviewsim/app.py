@@ -26,6 +26,7 @@ from interviewsim.observability.logging import configure_logging
 from interviewsim.observability.metrics import Metrics, metrics_route, voice_key_rings
 from interviewsim.observability.middleware import RequestContext
 from interviewsim.runtime import settle_heap_for_serving
+from interviewsim.serving.guards import RequestGuard
 from interviewsim.shared.state import build_shared_state
 from interviewsim.speech.tts_routes import router as tts_router
 from interviewsim.storage.db import create_engine, migrate
@@ -152,6 +153,8 @@ def create_app(
         version=__version__,
         description="AI mock interviews: an interviewer, an evaluator and a voice behind four routes.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are served from the package by mount_web (no CDN)
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
@@ -165,6 +168,8 @@ def create_app(
         allow_credentials=True,
         max_age=600,
     )
+    # Header count, and in the local modes this machine only, before anything else runs.
+    app.add_middleware(RequestGuard, max_header_count=settings.max_header_count, loopback_only=settings.loopback_only)
     metrics = Metrics()
     app.state.metrics = metrics
     # Outermost of all: every request, preflights and 413s included, gets an id and an access line.

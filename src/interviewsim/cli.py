@@ -37,6 +37,7 @@ def serve(
     import uvicorn
 
     from interviewsim.app import build_verifier, create_app
+    from interviewsim.serving.options import uvicorn_options
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = _settings_or_exit(**overrides)
@@ -55,25 +56,17 @@ def serve(
         typer.echo(f"local access token: {token}")
         typer.echo(f"  try: curl -H 'Authorization: Bearer {token}' {address}/api/sessions")
     sys.stdout.flush()
-    common = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": settings.log_level.lower(),
-        "proxy_headers": settings.trust_proxy_headers,
-        # On SIGTERM, uvicorn stops accepting and lets in-flight turns finish for this long.
-        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
-        # Our JSON logs and access lines (route templates, no query strings) replace uvicorn's.
-        "log_config": None,
-        "access_log": False,
-    }
-    if workers == 1:
-        uvicorn.run(create_app(settings, verifier=verifier, settle_heap=True), **common)  # type: ignore[arg-type]
-        return
-    # Each worker process builds its own app from the same environment (flags exported for them);
-    # Prometheus sums the workers' metrics through a shared directory.
+    common = uvicorn_options(settings)
+    # Whatever reads the settings again in this process or its workers (the app, the request deadlines)
+    # sees the flags too.
     os.environ.update({"HOST": settings.host, "PORT": str(settings.port)})
+    if workers == 1:
+        uvicorn.run(create_app(settings, verifier=verifier, settle_heap=True), **common)
+        return
+    # Each worker process builds its own app from the same environment;
+    # Prometheus sums the workers' metrics through a shared directory.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="interviewsim-metrics-"))
-    uvicorn.run("interviewsim.app:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+    uvicorn.run("interviewsim.app:app_from_env", factory=True, workers=workers, **common)
 
 
 def _register_feature_commands() -> None:

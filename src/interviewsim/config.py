@@ -100,6 +100,14 @@ class Settings(BaseSettings):
     turn_lock_ttl_seconds: float = Field(default=5.0, gt=1, le=3600)
     idempotency_ttl_seconds: int = Field(default=86400, ge=60, le=7 * 86400)
     trust_proxy_headers: bool = False
+    # The HTTP server's own limits (`interviewsim serve`, per worker); the README's deployment section explains them.
+    limit_concurrency: int = Field(default=1000, ge=1, le=100_000)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    max_header_bytes: int = Field(default=32 * 1024, ge=4 * 1024, le=1024 * 1024)
+    max_header_count: int = Field(default=100, ge=16, le=1000)
+    rate_limit_auth_failures: str = "20/minute"
     auth_mode: Literal["local", "firebase", "firebase-emulator"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -162,6 +170,11 @@ class Settings(BaseSettings):
                 f"HOST={self.host} exposes the server beyond this machine, but auth is the local token; "
                 "set FIREBASE_CREDENTIALS (Firebase auth) or keep HOST=127.0.0.1"
             )
+        if self.resolved_auth_mode == "firebase-emulator" and not _is_loopback(self.host):
+            raise ValueError(
+                f"HOST={self.host} exposes the server beyond this machine, but AUTH_MODE=firebase-emulator "
+                "accepts unsigned tokens; keep HOST=127.0.0.1 or use AUTH_MODE=firebase"
+            )
         return self
 
     def _missing_key_for(self, provider: str) -> str | None:
@@ -185,7 +198,9 @@ class Settings(BaseSettings):
         has_firebase = self.firebase_credentials or self.google_application_credentials or self.firebase_project_id
         return "firebase" if has_firebase else "local"
 
-    @field_validator("rate_limit_sessions", "rate_limit_chat", "rate_limit_tts", "rate_limit_results")
+    @field_validator(
+        "rate_limit_sessions", "rate_limit_chat", "rate_limit_tts", "rate_limit_results", "rate_limit_auth_failures"
+    )
     @classmethod
     def _rate_rule(cls, value: str | None) -> str | None:
         from interviewsim.shared.ratelimit import parse_rule
@@ -240,6 +255,11 @@ class Settings(BaseSettings):
             *self.eleven_keys,
         ]
         return [secret.get_secret_value() for secret in secrets if secret is not None]
+
+    @property
+    def loopback_only(self) -> bool:
+        """Whether the auth mode is safe only on this machine (the local token, the Auth emulator)."""
+        return self.resolved_auth_mode in ("local", "firebase-emulator")
 
     @property
     def fixed_local_token(self) -> str | None:

@@ -174,7 +174,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def _app_error(_: Request, error: AppError) -> JSONResponse:
-        return error_response(error.status, error.message, error.code, retry_after=error.retry_after, **error.extra)
+        response = error_response(error.status, error.message, error.code, retry_after=error.retry_after, **error.extra)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"  # the scheme to answer with (RFC 6750)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:

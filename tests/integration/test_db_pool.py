@@ -73,9 +73,9 @@ async def test_a_connection_in_recent_use_is_not_pinged(postgres_url: str) -> No
 
 def test_a_database_restart_between_requests_costs_the_interview_nothing(postgres_url: str, tmp_path: Path) -> None:
     """The asyncpg pool replaces connections that dropped while idle (a dropped one mid-request: test_repository)."""
-    settings = Settings(data_dir=tmp_path, local_token="t", database_url=postgres_url)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, local_token="local-test-token", database_url=postgres_url)  # type: ignore[call-arg]
     with thread_server(create_app(settings)) as base_url:
-        api = Api(base_url, "t")
+        api = Api(base_url, "local-test-token")
         session_id = api.start()["session_id"]
         assert asyncio.run(terminate_other_backends(postgres_url)) >= 1
 
@@ -87,10 +87,10 @@ def test_a_database_restart_between_requests_costs_the_interview_nothing(postgre
 
 def test_an_unreachable_sqlite_database_is_a_clear_503(tmp_path: Path) -> None:
     """A SQLite file that cannot be opened is a 503 database_unavailable, and /readyz says not ready."""
-    app = create_app(Settings(data_dir=tmp_path, local_token="t"))  # type: ignore[call-arg]
+    app = create_app(Settings(data_dir=tmp_path, local_token="local-test-token"))  # type: ignore[call-arg]
     gone = tmp_path / "no-such-dir" / "interviewsim.db"  # as if the file's volume went away
     with thread_server(app) as base_url:
-        api = Api(base_url, "t")
+        api = Api(base_url, "local-test-token")
         assert api.client.get("/api/sessions").status_code == 200
 
         app.state.sqlite_pool = SqlitePool(gone, max_size=1)

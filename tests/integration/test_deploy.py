@@ -77,7 +77,7 @@ def test_sigterm_lets_an_in_flight_turn_finish(tmp_path: Path) -> None:
             **os.environ,
             "PORT": str(port),
             "DATA_DIR": str(tmp_path),
-            "LOCAL_TOKEN": "t",
+            "LOCAL_TOKEN": "local-test-token",
             "ANTHROPIC_API_KEY": "sk-ant-x",
             "ANTHROPIC_BASE_URL": anthropic_url,
         }
@@ -89,7 +89,7 @@ def test_sigterm_lets_an_in_flight_turn_finish(tmp_path: Path) -> None:
             start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
-        headers = {"Authorization": "Bearer t"}
+        headers = {"Authorization": "Bearer local-test-token"}
         try:
             wait_healthy(base, process=process)
             session_id = httpx.post(

@@ -41,7 +41,7 @@ def client(server: ServerProcess) -> httpx.Client:
 
 @pytest.mark.redis
 def test_two_processes_share_interviews_and_limits(tmp_path: Path, shared_env: dict[str, str]) -> None:
-    token = f"scale-{secrets.token_hex(4)}"
+    token = f"scale-{secrets.token_hex(8)}"
     first = ServerProcess(tmp_path / "a", token, shared_env)
     second = ServerProcess(tmp_path / "b", token, shared_env)
     (tmp_path / "a").mkdir()
@@ -82,7 +82,7 @@ def test_kill_9_mid_turn_keeps_the_answer(
 ) -> None:
     fake, url = held_claude
     env = {**shared_env, "ANTHROPIC_API_KEY": "sk-ant-x", "ANTHROPIC_BASE_URL": url, "TURN_LOCK_TTL_SECONDS": "2"}
-    server = ServerProcess(tmp_path, f"kill-{secrets.token_hex(4)}", env).start()
+    server = ServerProcess(tmp_path, f"kill-{secrets.token_hex(8)}", env).start()
     answer = "I'm well — ready to talk about roadmaps."
     try:
         with client(server) as api:
@@ -168,9 +168,9 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:
     from interviewsim.config import Settings
     from tests.support.servers import thread_server
 
-    settings = Settings(data_dir=tmp_path, local_token="t", rate_limit_sessions="2/hour")  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, local_token="local-test-token", rate_limit_sessions="2/hour")  # type: ignore[call-arg]
     with thread_server(create_app(settings)) as base_url:
-        api = Api(base_url, "t")
+        api = Api(base_url, "local-test-token")
         api.start()
         api.start()
         third = api.client.post("/api/start-session", json={"domain": "data", "role": "DA"})

@@ -11,7 +11,7 @@ from interviewsim.app import create_app
 from interviewsim.config import Settings
 from tests.support.servers import thread_server
 
-TOKEN = "fuzz-token"
+TOKEN = "fuzz-test-token-1234"
 EXAMPLES_PER_OPERATION = 15
 
 

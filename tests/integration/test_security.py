@@ -168,7 +168,7 @@ def test_metrics_can_require_a_bearer_token(tmp_path: Path) -> None:
     from interviewsim.config import Settings
     from tests.support.servers import thread_server
 
-    settings = Settings(data_dir=tmp_path, local_token="t", metrics_token="scrape-secret")  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, local_token="local-test-token", metrics_token="scrape-secret")  # type: ignore[call-arg]
     with thread_server(create_app(settings)) as base_url:
         assert httpx.get(f"{base_url}/metrics").status_code == 401
         assert httpx.get(f"{base_url}/metrics", headers={"Authorization": "Bearer t"}).status_code == 401

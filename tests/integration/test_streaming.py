@@ -18,7 +18,7 @@ from tests.fakes.anthropic import FakeAnthropic, Reply, StreamError, serve
 from tests.fakes.scripts import interviewer_reply
 from tests.support.servers import thread_server
 
-TOKEN = "stream-token"
+TOKEN = "stream-test-token-1234"
 
 
 def read_events(response: httpx.Response) -> list[tuple[str, Any]]:

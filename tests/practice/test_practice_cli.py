@@ -24,7 +24,7 @@ from interviewsim.practice.interview import Answer, read_answer
 from interviewsim.vendors.errors import ProviderError
 from tests.support.servers import thread_server
 
-TOKEN = "practice-token"
+TOKEN = "practice-test-token"
 SESSION_ID = re.compile(r"Session ([0-9a-f-]{36})")
 ANSWERS = [
     "Very well, thank you. I spent the morning reviewing a design document with my team.",
@@ -193,7 +193,7 @@ def test_invalid_type_flag_is_a_usage_error(runner: CliRunner, app: typer.Typer)
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
     """A separate running server with its own data directory."""
-    settings = Settings(data_dir=tmp_path / "server", local_token="server-token")
+    settings = Settings(data_dir=tmp_path / "server", local_token="server-token-012")
     with thread_server(create_app(settings)) as base_url:
         yield base_url, settings
 
@@ -202,15 +202,15 @@ def test_practice_against_a_running_server(
     runner: CliRunner, app: typer.Typer, server: tuple[str, Settings], env: dict[str, str | None]
 ) -> None:
     base_url, _ = server
-    args = ["practice", *FLAGS, "--base-url", base_url, "--token", "server-token"]
+    args = ["practice", *FLAGS, "--base-url", base_url, "--token", "server-token-012"]
     result = run(runner, app, args, script(ANSWERS[:3]))
     assert result.exit_code == 0, result.output
     session_id = session_id_in(result.output)
-    headers = {"Authorization": "Bearer server-token"}
+    headers = {"Authorization": "Bearer server-token-012"}
     sessions = httpx.get(f"{base_url}/api/sessions", headers=headers).json()["sessions"]
     assert [s["session_id"] for s in sessions] == [session_id]
     assert not (Path(str(env["DATA_DIR"])) / "interviewsim.db").exists()
-    shown = run(runner, app, ["report", session_id, "--json", "--base-url", base_url, "--token", "server-token"])
+    shown = run(runner, app, ["report", session_id, "--json", "--base-url", base_url, "--token", "server-token-012"])
     assert json.loads(shown.output)["score"] == sessions[0]["score"]
 
 
@@ -241,7 +241,7 @@ class FlakyInterviewer:
 
 
 def flaky_server(tmp_path: Path, failing: set[int]) -> Any:
-    settings = Settings(data_dir=tmp_path / "flaky", local_token="flaky-token")
+    settings = Settings(data_dir=tmp_path / "flaky", local_token="flaky-token-0123")
     engines = build_engines(settings)
     engines.interviewer = FlakyInterviewer(engines.interviewer, failing)
     return thread_server(create_app(settings, engines=engines))
@@ -249,20 +249,21 @@ def flaky_server(tmp_path: Path, failing: set[int]) -> Any:
 
 def test_a_failed_turn_is_resent_once(runner: CliRunner, app: typer.Typer, tmp_path: Path) -> None:
     with flaky_server(tmp_path, failing={1}) as base_url:
-        args = ["practice", *FLAGS, "--base-url", base_url, "--token", "flaky-token"]
+        args = ["practice", *FLAGS, "--base-url", base_url, "--token", "flaky-token-0123"]
         result = run(runner, app, args, script(ANSWERS[:2]))
         assert result.exit_code == 0, result.output
         assert "could not reply" in result.output and "answer is saved" in result.output
         assert "Resending once" in result.output and "Decision:" in result.output
         detail = httpx.get(
-            f"{base_url}/api/sessions/{session_id_in(result.output)}", headers={"Authorization": "Bearer flaky-token"}
+            f"{base_url}/api/sessions/{session_id_in(result.output)}",
+            headers={"Authorization": "Bearer flaky-token-0123"},
         ).json()
     assert [m["text"] for m in detail["messages"] if m["role"] == "user"] == ANSWERS[:2]
 
 
 def test_a_turn_failing_twice_stops_with_the_session_saved(runner: CliRunner, app: typer.Typer, tmp_path: Path) -> None:
     with flaky_server(tmp_path, failing={1, 2}) as base_url:
-        args = ["practice", *FLAGS, "--base-url", base_url, "--token", "flaky-token"]
+        args = ["practice", *FLAGS, "--base-url", base_url, "--token", "flaky-token-0123"]
         result = run(runner, app, args, script(ANSWERS[:2]))
     assert result.exit_code == 1
     assert (

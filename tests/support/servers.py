@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from interviewsim.serving import serve_in_thread
+from interviewsim.serving.threaded import serve_in_thread
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ from interviewsim.app import create_app
 from interviewsim.config import Settings
 
 async def main():
-    settings = Settings(data_dir=sys.argv[1], local_token="t")
+    settings = Settings(data_dir=sys.argv[1], local_token="local-test-token")
     app = create_app(settings, settle_heap=sys.argv[2] == "settle")
     async with app.router.lifespan_context(app):
         print(json.dumps({"frozen": gc.get_freeze_count(), "thresholds": gc.get_threshold()}))

@@ -10,7 +10,7 @@ from interviewsim.app import create_app
 from interviewsim.auth.local import TOKEN_FILE, ensure_local_token
 from interviewsim.config import SettingsError, load_settings
 from interviewsim.practice.client import InterviewClient
-from interviewsim.serving import LOOPBACK, serve_in_thread
+from interviewsim.serving.threaded import LOOPBACK, serve_in_thread
 
 
 @contextmanager

@@ -53,7 +53,7 @@ def local_settings(data_dir: Path, provider: str | None = None) -> Settings:
 def local_server(settings: Settings) -> Iterator[Target]:
     """Serve `create_app(settings)` on a free loopback port until the block ends."""
     from interviewsim.app import create_app
-    from interviewsim.serving import serve_in_thread
+    from interviewsim.serving.threaded import serve_in_thread
 
     token = settings.fixed_local_token
     if token is None:

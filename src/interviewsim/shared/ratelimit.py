@@ -70,17 +70,26 @@ class RateLimiter:
 
     async def hit(self, bucket: str, user_id: str, rule: str | None = None) -> None:
         """Count one request by `user_id` in `bucket` (against `rule`, else the bucket's configured rule)."""
-        items = self._items(bucket, rule)
-        subject = hashlib.sha256(user_id.encode()).hexdigest()[:32]
-        for item in items:
+        subject = _subject(user_id)
+        for item in self._items(bucket, rule):
             if not await self._strategy.hit(item, bucket, subject):
-                stats = await self._strategy.get_window_stats(item, bucket, subject)
-                retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-                raise RateLimited(
-                    f"Too many {bucket} requests: the limit is {_describe(item)}. "
-                    f"Try again in {retry_after} second{'s' if retry_after != 1 else ''}.",
-                    retry_after=retry_after,
-                )
+                await self._refuse(item, bucket, subject)
+
+    async def check(self, bucket: str, user_id: str, rule: str | None = None) -> None:
+        """Raise `RateLimited` if `user_id` is already at the limit in `bucket`, without counting a hit."""
+        subject = _subject(user_id)
+        for item in self._items(bucket, rule):
+            if not await self._strategy.test(item, bucket, subject):
+                await self._refuse(item, bucket, subject)
+
+    async def _refuse(self, item: RateLimitItem, bucket: str, subject: str) -> None:
+        stats = await self._strategy.get_window_stats(item, bucket, subject)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        raise RateLimited(
+            f"Too many {bucket} requests: the limit is {_describe(item)}. "
+            f"Try again in {retry_after} second{'s' if retry_after != 1 else ''}.",
+            retry_after=retry_after,
+        )
 
     async def reset(self) -> None:
         """Forget every count this limiter can see (for tests)."""
@@ -106,6 +115,11 @@ class RateLimiter:
         if items is None:
             items = self._parsed[rule] = parse_rule(rule)
         return items
+
+
+def _subject(user_id: str) -> str:
+    """The key a user's hits are counted under (hashed: no user id or address is stored)."""
+    return hashlib.sha256(user_id.encode()).hexdigest()[:32]
 
 
 def _describe(item: RateLimitItem) -> str:

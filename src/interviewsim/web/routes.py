@@ -14,9 +14,11 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from interviewsim.config import Settings
+from interviewsim.web.docs import mount_docs
 
-# The package directory also holds Python files; only these kinds of file are served.
-ASSET_SUFFIXES = frozenset({".html", ".js", ".css", ".svg", ".png", ".ico", ".webp"})
+# The package directory also holds Python files; only these kinds of file are served. Not .html: the page
+# is served at `/` only, with its headers (a second path to it would need them too).
+ASSET_SUFFIXES = frozenset({".js", ".css", ".svg", ".png", ".ico", ".webp"})
 
 IDENTITY_TOOLKIT_URL = "https://identitytoolkit.googleapis.com"
 SECURE_TOKEN_URL = "https://securetoken.googleapis.com"
@@ -108,12 +110,14 @@ def _settings(request: Request) -> Settings | None:
 
 
 class _Assets(StaticFiles):
-    """StaticFiles limited to page assets, so `/web/routes.py` or `__pycache__` is a 404."""
+    """StaticFiles limited to page assets, so `/web/routes.py`, `/web/index.html` or `__pycache__` is a 404."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         if Path(path).suffix.lower() not in ASSET_SUFFIXES:
             raise HTTPException(status_code=404)
-        return await super().get_response(path, scope)
+        response = await super().get_response(path, scope)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 def web_root() -> Path:
@@ -126,7 +130,7 @@ def web_root() -> Path:
 
 
 def mount_web(app: FastAPI) -> None:
-    """Serve the page at `/` and its assets under `/web/`.
+    """Serve the page at `/`, its assets under `/web/`, and the API docs at `/docs` and `/redoc`.
 
     Only `/web` is mounted, never `/`: a catch-all mount would shadow routes added after this call.
     """
@@ -145,3 +149,4 @@ def mount_web(app: FastAPI) -> None:
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     app.mount("/web", _Assets(directory=root), name="web")
+    mount_docs(app)

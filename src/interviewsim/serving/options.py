@@ -1,0 +1,30 @@
+"""The options `interviewsim serve` gives uvicorn: limits that are safe on a public port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from interviewsim.config import Settings
+from interviewsim.serving.protocol import DeadlineH11Protocol
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for `uvicorn.run`, shared by one worker and many."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "proxy_headers": settings.trust_proxy_headers,
+        # On SIGTERM, uvicorn stops accepting and lets in-flight turns finish for this long.
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        # Our JSON logs and access lines (route templates, no query strings) replace uvicorn's.
+        "log_config": None,
+        "access_log": False,
+        # h11 rather than httptools: httptools buffers a request head of any size (a 64 MB header was
+        # parsed and answered); h11 refuses a head over the cap with a 400 and closes the connection.
+        "http": DeadlineH11Protocol,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        # Beyond this many open connections or running requests, a new request is answered 503 at once.
+        "limit_concurrency": settings.limit_concurrency,
+    }
