@@ -18,14 +18,61 @@ import re
 from dataclasses import dataclass
 
 # Words a spoken sentence hardly ever ends on: conjunctions, prepositions, articles, fillers. Words that
-# often do ("that", "so", "over", "you", "is") are left out: ending a finished answer late costs less
-# than nothing, but cutting an open one in two is the failure that matters.
+# often do ("that", "so", "over", "you", "is") are left out, since each would make finished answers
+# wait the long silence too.
 CONTINUATION_WORDS = frozenset(
-    """
-    and or but because then than which whose where while if unless until although though as
-    with without of to for from at by into onto between during the a an my our their your his
-    her its some also plus um uh er erm hmm mm ah basically i
-    """.split()
+    [
+        "and",
+        "or",
+        "but",
+        "because",
+        "then",
+        "than",
+        "which",
+        "whose",
+        "where",
+        "while",
+        "if",
+        "unless",
+        "until",
+        "although",
+        "though",
+        "as",
+        "with",
+        "without",
+        "of",
+        "to",
+        "for",
+        "from",
+        "at",
+        "by",
+        "into",
+        "onto",
+        "between",
+        "during",
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+        "their",
+        "your",
+        "his",
+        "her",
+        "its",
+        "some",
+        "also",
+        "plus",
+        "um",
+        "uh",
+        "er",
+        "erm",
+        "hmm",
+        "mm",
+        "ah",
+        "basically",
+        "i",
+    ]
 )
 _OPEN_ENDINGS = (",", ";", ":", "-", "…", "...")
 _FINAL_PUNCTUATION = (".", "!", "?")
