@@ -28,6 +28,8 @@ from interviewsim.observability.middleware import RequestContext
 from interviewsim.runtime import settle_heap_for_serving
 from interviewsim.shared.state import build_shared_state
 from interviewsim.speech.tts_routes import router as tts_router
+from interviewsim.speech.live.routes import VoiceSlots
+from interviewsim.speech.live.routes import router as voice_router
 from interviewsim.storage.db import create_engine, migrate
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
 from interviewsim.storage.sqlite import SqlitePool, sqlite_file
@@ -131,6 +133,7 @@ def create_app(
             app.state.shared.limiter,
             pass_mark=settings.pass_mark,
         )
+        app.state.voice_slots = VoiceSlots(settings.voice_max_sessions)
         watch_operations(app, metrics)
         if settle_heap:
             settle_heap_for_serving()
@@ -173,6 +176,7 @@ def create_app(
     metrics_route(app, metrics, bearer_token=metrics_token)
     app.include_router(interviews_router)
     app.include_router(tts_router)
+    app.include_router(voice_router)
     mount_web(app)
 
     @app.get("/healthz", tags=["operations"])

@@ -155,6 +155,16 @@ class TurnTracker:
         return self._in_turn
 
     @property
+    def turn_start(self) -> float:
+        """Where the current (or last) turn's speech began."""
+        return self._turn_start
+
+    @property
+    def speech_end(self) -> float:
+        """When speech was last heard in the current (or last) turn."""
+        return self._speech_end
+
+    @property
     def silence(self) -> float:
         """Seconds since speech was last heard in the current turn (0 while speaking)."""
         if not self._in_turn or (self._speaking and not self._paused):
