@@ -27,9 +27,9 @@ from interviewsim.observability.metrics import Metrics, metrics_route, voice_key
 from interviewsim.observability.middleware import RequestContext
 from interviewsim.runtime import settle_heap_for_serving
 from interviewsim.shared.state import build_shared_state
-from interviewsim.speech.tts_routes import router as tts_router
 from interviewsim.speech.live.routes import VoiceSlots
 from interviewsim.speech.live.routes import router as voice_router
+from interviewsim.speech.tts_routes import router as tts_router
 from interviewsim.storage.db import create_engine, migrate
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
 from interviewsim.storage.sqlite import SqlitePool, sqlite_file
@@ -153,7 +153,8 @@ def create_app(
     app = FastAPI(
         title="interviewsim",
         version=__version__,
-        description="AI mock interviews: an interviewer, an evaluator and a voice behind four routes.",
+        description="AI mock interviews: an interviewer, an evaluator and a voice behind four routes. "
+        "Live spoken interviews run over one WebSocket, `GET /api/voice`: [its protocol](/docs/voice).",
         lifespan=lifespan,
     )
     install_error_handlers(app)

@@ -128,22 +128,17 @@ async def test_speaking_over_the_interviewer_stops_its_audio(base_url: str) -> N
     session_id = start(base_url)
     client = await VoiceClient.open(base_url, session_id, token=ALICE)
     index, _ = await client.wait_for("audio.start")
-    frames_before = len(audio_frames(client, 1))
     await client.say(spoken("Sorry, could you repeat the question please?", b"en-us+m3"))
-    _, interrupted = await client.wait_for("interrupted", after=index)
+    cut, interrupted = await client.wait_for("interrupted", after=index)
     assert interrupted["turn"] == 1
-    cut = next(i for i, r in enumerate(client.received) if r.event is not None and r.event["type"] == "interrupted")
-    await asyncio.sleep(1.0)
-    after_cut = [r for r in client.received[cut:] if r.audio is not None]
-    assert after_cut == [] or not any(e.get("turn") == 1 for e in client.events("audio.start")[1:])
-    assert not any(e["type"] == "audio.end" and e.get("turn") == 1 for e in client.events())
-    # Audio did flow before the cut, and the interruption came while speech was being sent.
-    assert frames_before >= 0 and audio_frames(client, 1)
-    speech_started = client.speech_sent[0][0]
-    last_frame = max(r.at for r in client.received[:cut] if r.audio is not None)
-    assert last_frame - speech_started < 1.5
-    # What the candidate said is their answer.
     _, reply = await client.wait_for("reply", after=cut)
+    # Not one more frame of the cut turn: nothing between `interrupted` and the next turn's audio.start.
+    after_cut = client.received[cut + 1 :]
+    next_start = next((i for i, r in enumerate(after_cut) if r.event and r.event["type"] == "audio.start"), None)
+    assert [r for r in after_cut[:next_start] if r.audio is not None] == []
+    assert not any(e["type"] == "audio.end" and e.get("turn") == 1 for e in client.events())
+    assert audio_frames(client, 1), "the greeting had begun before the cut"
+    # What the candidate said is their answer.
     await client.close()
     assert len(answers(base_url, session_id)) == 1 and reply["end"] is False
 
@@ -268,3 +263,11 @@ async def test_a_client_that_never_reads_is_dropped(voice_app: tuple[FastAPI, st
     assert app.state.voice_slots.active == 0, "the server kept a session whose client never reads"
     transport.resume_reading()
     await client.close()
+
+
+def test_the_protocol_page_is_served_and_linked_from_the_api_docs(base_url: str) -> None:
+    page = httpx.get(f"{base_url}/docs/voice")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/markdown")
+    assert "GET /api/voice" in page.text and "interrupted" in page.text
+    description = httpx.get(f"{base_url}/openapi.json").json()["info"]["description"]
+    assert "(/docs/voice)" in description

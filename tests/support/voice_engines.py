@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from interviewsim.shared.speakable import clean_for_speech
 from interviewsim.speech.stt.base import Transcript, Word
 from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE, VoiceStyle
 from interviewsim.tts.builtin import _ESPEAK, BuiltinVoice
-from interviewsim.tts.text import clean_for_speech
 from tests.support.speech import resample
 
 _VOICES: dict[VoiceStyle, bytes] = {"male": b"en-us+m3", "female": b"en-us+f3"}

@@ -1,5 +1,5 @@
 // The live voice interview: microphone → 16 kHz PCM over /api/voice, the interviewer's audio back.
-// Protocol: docs/voice-protocol.md (served at /docs/voice). No buttons: the server decides turns.
+// Protocol: speech/live/protocol.md, served at /docs/voice. No buttons: the server decides turns.
 
 const FINAL_CODES = new Set([1000, 1003, 1007, 1008, 1009, 1011, 1013, 4404]); // no reconnect after these
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];

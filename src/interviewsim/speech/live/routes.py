@@ -6,19 +6,21 @@ import asyncio
 import contextlib
 import json
 import logging
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.responses import PlainTextResponse
 from starlette.websockets import WebSocketState
 
 from interviewsim.auth.base import AuthUser, Verifier
 from interviewsim.config import Settings
 from interviewsim.errors import AppError, NotFound
 from interviewsim.interviews.turns import TurnRunner
-from interviewsim.llm.errors import ProviderError
 from interviewsim.speech.live.endpointing import EndpointingConfig
 from interviewsim.speech.live.session import LiveConfig, SessionClosed, VoiceSession
 from interviewsim.tts.base import PcmVoice
+from interviewsim.vendors.errors import ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +112,18 @@ async def _authenticate(websocket: WebSocket, verifier: Verifier) -> AuthUser:
     return user
 
 
+PROTOCOL_DOC = Path(__file__).with_name("protocol.md")
+
+
+@router.get("/docs/voice", include_in_schema=False)
+async def protocol_page() -> PlainTextResponse:
+    """The voice protocol, as Markdown (linked from /docs)."""
+    return PlainTextResponse(PROTOCOL_DOC.read_text(encoding="utf-8"), media_type="text/markdown; charset=utf-8")
+
+
 @router.websocket("/api/voice")
 async def voice(websocket: WebSocket, session_id: str = "") -> None:
-    """A live spoken interview; see docs/voice-protocol.md for the protocol."""
+    """A live spoken interview; the protocol is at /docs/voice."""
     state = websocket.app.state
     settings: Settings = state.settings
     slots: VoiceSlots = state.voice_slots

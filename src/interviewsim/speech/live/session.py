@@ -24,9 +24,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from interviewsim.auth.base import AuthUser
 from interviewsim.errors import AppError
+from interviewsim.interviewer.base import ReplyDelta
 from interviewsim.interviews.schemas import ChatRequest
 from interviewsim.interviews.turns import TurnAccepted, TurnDone, TurnRunner
-from interviewsim.llm.base import ReplyDelta
 from interviewsim.speech.live.endpointing import (
     EndpointingConfig,
     Event,

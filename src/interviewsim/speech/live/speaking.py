@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from interviewsim.tts.text import clean_for_speech
+from interviewsim.shared.speakable import clean_for_speech
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
