@@ -113,16 +113,22 @@ class VoiceClient:
         *,
         after: int = 0,
     ) -> tuple[int, dict[str, Any]]:
-        """The first event of `kind` at index ≥ `after` matching `predicate`, and its index (60 s at most)."""
-        async with asyncio.timeout(60):
-            while True:
-                for index, item in enumerate(self.received[after:], start=after):
-                    if item.event is not None and item.event["type"] == kind and predicate(item.event):
-                        return index, item.event
-                if self.closed.is_set():
-                    raise AssertionError(f"closed before {kind}: {self.events()}")
-                self._changed.clear()
-                await self._changed.wait()
+        """The first event of `kind` at index ≥ `after` matching `predicate`, and its index (120 s at most).
+
+        Generous: on a shared 2-core machine Whisper can be many times slower than alone.
+        """
+        try:
+            async with asyncio.timeout(120):
+                while True:
+                    for index, item in enumerate(self.received[after:], start=after):
+                        if item.event is not None and item.event["type"] == kind and predicate(item.event):
+                            return index, item.event
+                    if self.closed.is_set():
+                        raise AssertionError(f"closed before {kind}: {self.events()}")
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            raise AssertionError(f"no {kind} within 120 s; events: {self.events()}") from None
 
     async def finish_playback(self, after: int = 0) -> int:
         """Wait for the next turn's audio.end and report playback done; the index of audio.end."""

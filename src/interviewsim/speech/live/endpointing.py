@@ -155,6 +155,11 @@ class TurnTracker:
         return self._in_turn
 
     @property
+    def paused(self) -> bool:
+        """Whether the current turn is in a pause (speculation time)."""
+        return self._in_turn and self._paused
+
+    @property
     def turn_start(self) -> float:
         """Where the current (or last) turn's speech began."""
         return self._turn_start

@@ -292,7 +292,10 @@ class VoiceSession:
         if task.cancelled() or task.exception() is not None:
             return
         if not self._tracker.in_turn or self._tracker.speech_end != speech_end:
-            return  # the candidate went on (or the turn already ended): stale
+            # Stale: the candidate went on. If they are pausing again, transcribe up to the new pause.
+            if self._tracker.paused:
+                self._speculate(self._tracker.speech_end)
+            return
         text = task.result()
         try:
             self._send({"type": "transcript", "text": text, "final": False})
