@@ -28,6 +28,8 @@ from interviewsim.observability.middleware import RequestContext
 from interviewsim.runtime import settle_heap_for_serving
 from interviewsim.serving.guards import RequestGuard
 from interviewsim.shared.state import build_shared_state
+from interviewsim.speech.live.routes import VoiceSlots
+from interviewsim.speech.live.routes import router as voice_router
 from interviewsim.speech.tts_routes import router as tts_router
 from interviewsim.storage.db import create_engine, migrate
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
@@ -132,6 +134,7 @@ def create_app(
             app.state.shared.limiter,
             pass_mark=settings.pass_mark,
         )
+        app.state.voice_slots = VoiceSlots(settings.voice_max_sessions)
         watch_operations(app, metrics)
         if settle_heap:
             settle_heap_for_serving()
@@ -151,7 +154,8 @@ def create_app(
     app = FastAPI(
         title="interviewsim",
         version=__version__,
-        description="AI mock interviews: an interviewer, an evaluator and a voice behind four routes.",
+        description="AI mock interviews: an interviewer, an evaluator and a voice behind four routes. "
+        "Live spoken interviews run over one WebSocket, `GET /api/voice`: [its protocol](/docs/voice).",
         lifespan=lifespan,
         docs_url=None,  # /docs and /redoc are served from the package by mount_web (no CDN)
         redoc_url=None,
@@ -178,6 +182,7 @@ def create_app(
     metrics_route(app, metrics, bearer_token=metrics_token)
     app.include_router(interviews_router)
     app.include_router(tts_router)
+    app.include_router(voice_router)
     mount_web(app)
 
     @app.get("/healthz", tags=["operations"])

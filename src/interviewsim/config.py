@@ -109,6 +109,13 @@ class Settings(BaseSettings):
     max_header_count: int = Field(default=100, ge=16, le=1000)
     rate_limit_auth_failures: str = "20/minute"
     auth_mode: Literal["local", "firebase", "firebase-emulator"] | None = None
+    # The live voice interview (GET /api/voice): end-of-turn silences and per-process limits.
+    voice_max_sessions: int = Field(default=8, ge=0, le=1000)
+    voice_finished_silence_seconds: float = Field(default=0.7, ge=0.2, le=10)
+    voice_open_silence_seconds: float = Field(default=2.5, ge=0.2, le=20)
+    voice_barge_in_seconds: float = Field(default=0.25, ge=0.05, le=5)
+    voice_idle_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    voice_send_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("cors_origins", "interviewer", "evaluator", "voice", mode="before")

@@ -23,6 +23,7 @@ from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import ChatOut, ChatRequest
 from interviewsim.interviews.service import InterviewService, TurnResult
 from interviewsim.shared.ratelimit import RateLimiter
+from interviewsim.tts.base import VoiceStyle
 
 OpenRepository = Callable[[], contextlib.AbstractAsyncContextManager[InterviewRepository]]
 
@@ -51,6 +52,7 @@ class LatestTurn:
     end: bool
     payload: dict[str, Any] | None  # the stored evaluation once the interview has ended
     pending_answer: str | None  # an answer stored but never replied to (a turn cut off mid-way)
+    voice_style: VoiceStyle = "male"
 
 
 def reply_payload(result: TurnResult) -> dict[str, Any]:
@@ -195,6 +197,7 @@ class TurnRunner:
             end=ended,
             payload=evaluation.payload if evaluation is not None else None,
             pending_answer=None if ended else pending,
+            voice_style="female" if session.voice_style == "female" else "male",
         )
 
     @contextlib.asynccontextmanager

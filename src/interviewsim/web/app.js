@@ -2,6 +2,8 @@
 // No framework and no build step. One rule throughout: text from the server or the user reaches
 // the DOM only through textContent / createElement, never as HTML.
 
+import { VoiceLink } from "/web/voice.js";
+
 const $ = (id) => document.getElementById(id);
 const SVG_NS = "http://www.w3.org/2000/svg";
 const END_TIME_UP = "[END_INTERVIEW_TIME_UP]";
@@ -343,6 +345,7 @@ const state = {
   timer: 0,
   recognizer: null,
   unfinishedId: null, // the ungraded interview shown on the results view
+  voice: null, // the live VoiceLink of a voice interview
 };
 
 const VIEWS = ["signin", "setup", "interview", "results", "history"];
@@ -523,7 +526,8 @@ async function startInterview(event) {
     showView("interview", $("answer"));
     state.timer = setInterval(tick, 1000);
     tick();
-    applyReply(started.first_question, addBubble("interviewer"));
+    if ($("mode-voice").checked) startVoice(started.first_question);
+    else applyReply(started.first_question, addBubble("interviewer"));
   } catch (e) {
     if (!handleAuthError(e)) error.textContent = e.message;
   } finally {
@@ -577,6 +581,10 @@ function sendAnswer(event) {
   stopListening();
   $("answer").value = "";
   addBubble("candidate", text);
+  if (state.voice) {
+    state.voice.sendText(text);
+    return;
+  }
   sendTurn(text);
 }
 
@@ -588,6 +596,10 @@ function endInterview(marker) {
     return;
   }
   addNote(marker === END_TIME_UP ? "Time is up." : "You ended the interview.");
+  if (state.voice) {
+    state.voice.end(marker === END_TIME_UP ? "time_up" : "manual");
+    return;
+  }
   sendTurn(marker);
 }
 
@@ -734,6 +746,8 @@ function tick() {
 
 function stopInterview() {
   clearInterval(state.timer);
+  state.voice?.stop();
+  state.voice = null;
   stopListening();
   stopAudio();
   state.timeUpPending = false;
@@ -743,6 +757,54 @@ function stopInterview() {
 // Answer box: Enter sends, Shift+Enter is a new line (IME composition is left alone).
 function answerKeydown(event) {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) sendAnswer(event);
+}
+
+// ---- Live voice interview: /api/voice (web/voice.js) ---------------------------------------
+
+const VOICE_STATES = { listening: "Listening…", thinking: "Thinking…", speaking: "Speaking…", reconnecting: "Reconnecting…" };
+
+function startVoice(firstQuestion) {
+  let heard = null; // the caption of what the candidate is saying
+  let reply = null; // the interviewer bubble being written
+  const caption = $("voice-state");
+  caption.hidden = false;
+  caption.textContent = "Connecting…";
+  const link = new VoiceLink(state.session.id, {
+    token: () => auth.token(),
+    state: (name) => {
+      caption.textContent = VOICE_STATES[name] || name;
+    },
+    heard: (text, final) => {
+      heard ??= addBubble("candidate", "…");
+      renderRich(heard.querySelector(".text"), text);
+      scrollTranscript();
+      if (final) heard = null;
+    },
+    delta: (text) => {
+      reply ??= addBubble("interviewer");
+      const body = reply.querySelector(".text");
+      body.textContent = reply.classList.contains("pending") ? text : body.textContent + text;
+      reply.classList.remove("pending");
+      scrollTranscript();
+    },
+    reply: (json) => {
+      applyReply(json, reply ?? addBubble("interviewer"));
+      reply = null;
+    },
+    interrupted: () => addNote("You spoke over the interviewer; it stopped to listen."),
+    error: (message) => showChatError(new Error(message)),
+    closed: (code, reason) => {
+      caption.textContent = code === 1000 ? "Interview over." : `Voice stopped: ${reason || code}.`;
+      state.voice = null;
+    },
+  });
+  state.voice = link;
+  applyReply(firstQuestion, addBubble("interviewer")); // the greeting's text; its audio comes live
+  link.start().catch((error) => {
+    state.voice = null;
+    caption.textContent = `Microphone unavailable (${error.message}); type your answers.`;
+    speak(firstQuestion.voice_response);
+  });
 }
 
 // ---- Voice out: /api/tts after each reply --------------------------------------------------
@@ -756,7 +818,7 @@ function speechText(text) {
 
 async function speak(text) {
   stopAudio();
-  if (state.muted || !text || !state.session) return;
+  if (state.muted || !text || !state.session || state.voice) return; // a voice interview hears it live
   const turn = ++state.speechTurn; // a newer reply supersedes this one
   try {
     const response = await request("/api/tts", {
