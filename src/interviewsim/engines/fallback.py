@@ -1,4 +1,4 @@
-"""Fallback chains: an interviewer, evaluator or voice that tries its members in order.
+"""Fallback chains: an interviewer, evaluator, voice or speech-to-text that tries its members in order.
 
 A member that raises ProviderError (after its own retries) hands the request to the next;
 the reply records which provider served it. Chains sit at the role level rather than inside
@@ -14,6 +14,7 @@ from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.schema import Evaluation, EvaluationInput
 from interviewsim.interviewer.base import Interviewer, InterviewerEvent, InterviewerReply, ReplyDelta, TurnContext
 from interviewsim.interviewer.streaming import stream_turn
+from interviewsim.stt.base import SpeechToText, Transcript
 from interviewsim.tts.base import Voice, VoiceStyle
 from interviewsim.vendors.errors import ProviderError
 
@@ -113,3 +114,22 @@ class FallbackVoice:
                 yield chunk
             return
         raise _last_error(errors, "voice")
+
+
+class FallbackSpeechToText:
+    """Tries each speech-to-text provider in turn."""
+
+    def __init__(self, members: Sequence[SpeechToText]) -> None:
+        self.members = list(members)
+        self.name = ",".join(m.name for m in self.members)
+
+    async def transcribe(self, pcm: bytes, *, language: str | None = None, prompt: str | None = None) -> Transcript:
+        """The first member's transcript that succeeds."""
+        errors: list[ProviderError] = []
+        for member in self.members:
+            try:
+                return await member.transcribe(pcm, language=language, prompt=prompt)
+            except ProviderError as error:
+                log.warning("speech-to-text %s failed (%s); trying the next", member.name, error.message)
+                errors.append(error)
+        raise _last_error(errors, "speech-to-text")
