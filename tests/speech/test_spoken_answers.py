@@ -39,9 +39,9 @@ def test_the_spoken_answer_is_stored_with_the_servers_delivery(server: str) -> N
         "/api/chat",
         json={"session_id": bob.start()["session_id"], "user_message": heard["text"], "speech_id": heard["speech_id"]},
     )
-    assert stolen.status_code == 422 and "speech_id" in stolen.json()["error"]
+    assert stolen.status_code == 404 and "speech_id" in stolen.json()["error"]
     unknown = {"session_id": session_id, "user_message": "Hello", "speech_id": "x" * 32}
-    assert alice.client.post("/api/chat", json=unknown).status_code == 422
+    assert alice.client.post("/api/chat", json=unknown).status_code == 404
 
     spoken_turn = {"session_id": session_id, "user_message": heard["text"], "speech_id": heard["speech_id"]}
     assert alice.client.post("/api/chat", json=spoken_turn).status_code == 200

@@ -16,7 +16,7 @@ from typing import Any
 
 from interviewsim.auth.base import AuthUser
 from interviewsim.engines.factory import Engines
-from interviewsim.errors import Unprocessable
+from interviewsim.errors import NotFound
 from interviewsim.interviewer.base import ReplyDelta
 from interviewsim.interviews.domain import Phase
 from interviewsim.interviews.guard import TurnGuard, fingerprint
@@ -193,8 +193,9 @@ class TurnRunner:
             return None
         record = None if self._speech is None else await self._speech.get(user.id, request.speech_id)
         if record is None:
-            raise Unprocessable(
-                "'speech_id' is unknown or has expired; transcribe the answer again with POST /api/stt "
+            # 404 like a session that is not the caller's: the referenced recording is not found for them.
+            raise NotFound(
+                "'speech_id' is unknown, not yours or has expired; transcribe the answer again with POST /api/stt "
                 "or send it without speech_id.",
                 field="speech_id",
             )
