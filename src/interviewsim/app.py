@@ -30,11 +30,14 @@ from interviewsim.serving.guards import RequestGuard
 from interviewsim.shared.state import build_shared_state
 from interviewsim.speech.live.routes import VoiceSlots
 from interviewsim.speech.live.routes import router as voice_router
+from interviewsim.speech.routes import router as speech_router
 from interviewsim.speech.tts_routes import router as tts_router
+from interviewsim.speech.upload import MULTIPART_OVERHEAD_BYTES
 from interviewsim.storage.db import create_engine, migrate
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
 from interviewsim.storage.sqlite import SqlitePool, sqlite_file
 from interviewsim.storage.types import utcnow
+from interviewsim.tts.slots import UserSlots
 from interviewsim.web.routes import mount_web
 
 log = logging.getLogger(__name__)
@@ -133,6 +136,7 @@ def create_app(
             app.state.turn_guard,
             app.state.shared.limiter,
             pass_mark=settings.pass_mark,
+            speech=app.state.shared.speech,
         )
         app.state.voice_slots = VoiceSlots(settings.voice_max_sessions)
         watch_operations(app, metrics)
@@ -161,7 +165,7 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodySizeLimit, streamed_paths={"/api/stt": settings.stt_max_bytes + MULTIPART_OVERHEAD_BYTES})
     # Outside the body limit and the app: even a 413 or a 500 carries the CORS headers the browser needs.
     app.add_middleware(
         CORSMiddleware,
@@ -176,6 +180,7 @@ def create_app(
     app.add_middleware(RequestGuard, max_header_count=settings.max_header_count, loopback_only=settings.loopback_only)
     metrics = Metrics()
     app.state.metrics = metrics
+    app.state.tts_slots = UserSlots(settings.tts_concurrent_per_user)
     # Outermost of all: every request, preflights and 413s included, gets an id and an access line.
     app.add_middleware(RequestContext, metrics=metrics)
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
@@ -183,6 +188,7 @@ def create_app(
     app.include_router(interviews_router)
     app.include_router(tts_router)
     app.include_router(voice_router)
+    app.include_router(speech_router)
     mount_web(app)
 
     @app.get("/healthz", tags=["operations"])

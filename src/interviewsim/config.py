@@ -19,7 +19,14 @@ INTERVIEWERS = ("builtin", "anthropic", "gemini", "openai")
 EVALUATORS = ("builtin", "gemini", "anthropic", "openai")
 VOICES = ("builtin", "elevenlabs")
 # Per-user limits when users sign in with Firebase; the local token's single operator has none by default.
-FIREBASE_RATE_LIMITS = {"sessions": "20/hour", "chat": "30/minute;600/hour", "tts": "60/minute", "results": "30/minute"}
+FIREBASE_RATE_LIMITS = {
+    "sessions": "20/hour",
+    "chat": "30/minute;600/hour",
+    "tts": "60/minute",
+    "results": "30/minute",
+    "stt": "30/minute;300/hour",
+}
+SPEECH_TO_TEXT = ("builtin", "elevenlabs", "openai")
 FIREBASE_CERTS_URL = "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
 
 
@@ -83,6 +90,23 @@ class Settings(BaseSettings):
     interviewer: Annotated[list[str], NoDecode] = Field(default_factory=list)
     evaluator: Annotated[list[str], NoDecode] = Field(default_factory=list)
     voice: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    stt: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["builtin"])
+
+    # Speech: uploads to /api/stt, the built-in Whisper and Piper, the vendors' STT models.
+    stt_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
+    stt_max_seconds: float = Field(default=120.0, gt=0, le=1800)
+    stt_workers: int = Field(default=1, ge=1, le=16)
+    stt_queue: int = Field(default=4, ge=0, le=1000)
+    whisper_model: str | None = None
+    whisper_threads: int = Field(default=2, ge=1, le=64)
+    eleven_stt_model: str = "scribe_v2"
+    openai_stt_model: str = "whisper-1"
+    openai_stt_base_url: str | None = None
+    openai_stt_api_key: SecretStr | None = None
+    speech_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 86400)
+    piper_voice_male: str | None = None
+    piper_voice_female: str | None = None
+    tts_concurrent_per_user: int = Field(default=4, ge=1, le=100)
 
     pass_mark: int = Field(default=65, ge=0, le=100)
     shutdown_grace_seconds: int = Field(default=30, ge=0, le=600)
@@ -94,6 +118,7 @@ class Settings(BaseSettings):
     rate_limit_chat: str | None = None
     rate_limit_tts: str | None = None
     rate_limit_results: str | None = None
+    rate_limit_stt: str | None = None
     turn_lock_wait_seconds: float = Field(default=5.0, ge=0, le=120)
     # A lease renewed every fifth of itself while a turn runs, so it bounds only how long a killed
     # process can block its session, not how long a turn may take.
@@ -118,7 +143,7 @@ class Settings(BaseSettings):
     voice_send_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("cors_origins", "interviewer", "evaluator", "voice", mode="before")
+    @field_validator("cors_origins", "interviewer", "evaluator", "voice", "stt", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
@@ -150,6 +175,26 @@ class Settings(BaseSettings):
     @classmethod
     def _voice(cls, value: list[str]) -> list[str]:
         return _known(value, VOICES)
+
+    @field_validator("stt")
+    @classmethod
+    def _stt(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one speech-to-text provider")
+        return _known(value, SPEECH_TO_TEXT)
+
+    @field_validator("piper_voice_male", "piper_voice_female", "whisper_model")
+    @classmethod
+    def _model_path(cls, value: str | None) -> str | None:
+        if value and not Path(value).exists():
+            raise ValueError(f"{value} does not exist (models are read from local files, never downloaded)")
+        return value or None
+
+    @model_validator(mode="after")
+    def _stt_has_keys(self) -> Settings:
+        if "elevenlabs" in self.stt and not self.eleven_keys:
+            raise ValueError("STT=elevenlabs needs ELEVEN_KEYS")
+        return self
 
     @model_validator(mode="after")
     def _providers_have_keys(self) -> Settings:
@@ -206,7 +251,12 @@ class Settings(BaseSettings):
         return "firebase" if has_firebase else "local"
 
     @field_validator(
-        "rate_limit_sessions", "rate_limit_chat", "rate_limit_tts", "rate_limit_results", "rate_limit_auth_failures"
+        "rate_limit_sessions",
+        "rate_limit_chat",
+        "rate_limit_tts",
+        "rate_limit_results",
+        "rate_limit_stt",
+        "rate_limit_auth_failures",
     )
     @classmethod
     def _rate_rule(cls, value: str | None) -> str | None:
@@ -224,6 +274,7 @@ class Settings(BaseSettings):
             "chat": self.rate_limit_chat,
             "tts": self.rate_limit_tts,
             "results": self.rate_limit_results,
+            "stt": self.rate_limit_stt,
         }
         defaults = FIREBASE_RATE_LIMITS if self.resolved_auth_mode != "local" else {}
         return {bucket: rule if rule is not None else defaults.get(bucket) for bucket, rule in configured.items()}
@@ -258,6 +309,7 @@ class Settings(BaseSettings):
             self.anthropic_api_key,
             self.gemini_api_key,
             self.openai_api_key,
+            self.openai_stt_api_key,
             self.firebase_credentials,
             *self.eleven_keys,
         ]

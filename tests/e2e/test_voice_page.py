@@ -12,9 +12,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from interviewsim.app import create_app
 from interviewsim.config import Settings
+from tests.support.live_speech import silence, spoken
 from tests.support.servers import thread_server
-from tests.support.speech import silence, spoken
-from tests.support.voice_engines import EspeakPcmVoice, WhisperTiny
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -36,8 +35,6 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     app = create_app(Settings(data_dir=tmp_path / "data", local_token=TOKEN))  # type: ignore[call-arg]
     with thread_server(app) as base_url:
-        app.state.engines.stt = WhisperTiny()
-        app.state.engines.voice = EspeakPcmVoice()
         yield base_url
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from interviewsim.app import create_app
 from interviewsim.config import Settings
@@ -13,6 +14,9 @@ from tests.support.servers import thread_server
 
 TOKEN = "fuzz-test-token-1234"
 EXAMPLES_PER_OPERATION = 15
+# A schema cannot say "a decodable recording": any bytes match `format: binary`, so a generated upload is
+# rightly refused (415/400). The other checks (no 5xx, responses match their schema) still apply.
+CONTENT_CHECKED_BEYOND_SCHEMA = {"/api/stt"}
 
 
 def test_every_operation_conforms_to_its_schema(tmp_path: Path) -> None:
@@ -23,6 +27,7 @@ def test_every_operation_conforms_to_its_schema(tmp_path: Path) -> None:
         rate_limit_chat="10000/minute",
         rate_limit_tts="10000/minute",
         rate_limit_results="10000/minute",
+        rate_limit_stt="10000/minute",
     )  # type: ignore[call-arg]
     headers = {"Authorization": f"Bearer {TOKEN}"}
     with thread_server(create_app(config)) as base_url:
@@ -34,6 +39,7 @@ def test_every_operation_conforms_to_its_schema(tmp_path: Path) -> None:
             @given(case=operation.as_strategy())
             @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
             def check(case: schemathesis.Case) -> None:
-                case.call_and_validate(headers=headers)
+                excluded = [positive_data_acceptance] if case.operation.path in CONTENT_CHECKED_BEYOND_SCHEMA else []
+                case.call_and_validate(headers=headers, excluded_checks=excluded)
 
             check()

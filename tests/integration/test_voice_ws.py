@@ -15,10 +15,9 @@ from fastapi import FastAPI
 from interviewsim.app import create_app
 from interviewsim.config import Settings
 from tests.support.auth import TokenTableVerifier
+from tests.support.live_speech import silence, spoken
 from tests.support.servers import thread_server
-from tests.support.speech import silence, spoken
 from tests.support.voice_client import VoiceClient
-from tests.support.voice_engines import EspeakPcmVoice, WhisperTiny
 
 ALICE, BOB = "alice-voice-token", "bob-voice-token"
 EVALUATION_KEYS = {"strengths", "weaknesses", "recommendations", "overall_impression", "score", "selected"}
@@ -26,7 +25,7 @@ EVALUATION_KEYS = {"strengths", "weaknesses", "recommendations", "overall_impres
 
 @pytest.fixture
 def voice_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FastAPI, str]]:
-    """A live server on a SQLite file with Whisper tiny.en and the espeak-ng PCM voice."""
+    """A live server on a SQLite file with the built-in engines: Whisper tiny.en, Piper (male) and espeak-ng."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     settings = Settings(  # type: ignore[call-arg]
         data_dir=tmp_path / "data",
@@ -36,8 +35,6 @@ def voice_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
     )
     app = create_app(settings, verifier=TokenTableVerifier({ALICE: "alice", BOB: "bob"}))
     with thread_server(app) as base_url:
-        app.state.engines.stt = WhisperTiny()
-        app.state.engines.voice = EspeakPcmVoice()
         yield app, base_url
 
 

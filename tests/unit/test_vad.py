@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from interviewsim.speech.live.vad import WINDOW_BYTES, WINDOW_SECONDS, SileroVad
-from tests.support.speech import noise, silence, spoken
+from tests.support.live_speech import noise, silence, spoken
 
 
 def test_speech_is_found_where_it_was_said() -> None:

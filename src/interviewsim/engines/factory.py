@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from interviewsim.config import Settings
-from interviewsim.engines.fallback import FallbackEvaluator, FallbackInterviewer, FallbackVoice
+from interviewsim.engines.fallback import FallbackEvaluator, FallbackInterviewer, FallbackSpeechToText, FallbackVoice
 from interviewsim.engines.instrumented import MeasuredEvaluator, MeasuredInterviewer, MeasuredVoice
 from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.builtin import BuiltinEvaluator
@@ -18,6 +18,7 @@ from interviewsim.interviewer.builtin.interviewer import BuiltinInterviewer
 from interviewsim.interviewer.llm import LLMInterviewer
 from interviewsim.observability.metrics import Metrics
 from interviewsim.shared.keystate import KeyStateStore
+from interviewsim.stt.base import SpeechToText
 from interviewsim.tts.base import Voice
 from interviewsim.tts.builtin import BuiltinVoice
 from interviewsim.vendors.chat import ChatModel
@@ -27,11 +28,12 @@ Closer = Callable[[], Awaitable[None]]
 
 @dataclass
 class Engines:
-    """The engines every request uses, and how to release them."""
+    """The engines every request uses (interviewer, evaluator, voice, speech-to-text), and how to release them."""
 
     interviewer: Interviewer
     evaluator: Evaluator
     voice: Voice
+    stt: SpeechToText
     question_lookup: QuestionLookup
     closers: list[Closer] = field(default_factory=list)
 
@@ -93,7 +95,7 @@ def chat_model(name: str, settings: Settings) -> ChatModel:
 
 def _voice(name: str, settings: Settings, closers: list[Closer], key_state: KeyStateStore | None) -> Voice:
     if name == "builtin":
-        return BuiltinVoice()
+        return BuiltinVoice(piper_male=settings.piper_voice_male or "bundled", piper_female=settings.piper_voice_female)
     from interviewsim.tts.elevenlabs import ElevenLabsVoice
 
     voice = ElevenLabsVoice(
@@ -111,10 +113,53 @@ def _voice(name: str, settings: Settings, closers: list[Closer], key_state: KeyS
     return voice
 
 
+def _speech_to_text(
+    name: str, settings: Settings, closers: list[Closer], key_state: KeyStateStore | None
+) -> SpeechToText:
+    if name == "builtin":
+        from interviewsim.stt.whisper import WhisperSpeechToText
+
+        whisper = WhisperSpeechToText(
+            settings.whisper_model,
+            workers=settings.stt_workers,
+            queue_size=settings.stt_queue,
+            cpu_threads=settings.whisper_threads,
+        )
+        closers.append(whisper.aclose)
+        return whisper
+    if name == "elevenlabs":
+        from interviewsim.stt.elevenlabs import ElevenLabsSpeechToText
+
+        scribe = ElevenLabsSpeechToText(
+            [key.get_secret_value() for key in settings.eleven_keys],
+            model=settings.eleven_stt_model,
+            base_url=settings.eleven_base_url,
+            quota_rest_seconds=settings.eleven_quota_rest_hours * 3600,
+            busy_cooldown_seconds=settings.eleven_busy_cooldown_seconds,
+            timeout_seconds=settings.provider_timeout_seconds,
+            store=key_state,
+        )
+        closers.append(scribe.aclose)
+        return scribe
+    from interviewsim.stt.openai_compat import OpenAICompatSpeechToText
+
+    key = settings.openai_stt_api_key or settings.openai_api_key
+    transcriber = OpenAICompatSpeechToText(
+        model=settings.openai_stt_model,
+        api_key=key.get_secret_value() if key else None,
+        base_url=settings.openai_stt_base_url or settings.openai_base_url,
+        timeout_seconds=settings.provider_timeout_seconds,
+        max_retries=settings.provider_max_retries,
+        max_retry_after_seconds=settings.max_retry_after_seconds,
+    )
+    closers.append(transcriber.aclose)
+    return transcriber
+
+
 def build_engines(
     settings: Settings, *, key_state: KeyStateStore | None = None, metrics: Metrics | None = None
 ) -> Engines:
-    """The chains named by INTERVIEWER, EVALUATOR and VOICE; no network is touched here.
+    """The chains named by INTERVIEWER, EVALUATOR, VOICE and STT; no network is touched here, no model loaded.
 
     With `metrics`, every member is timed on its own, so latency and errors show per provider.
     """
@@ -133,6 +178,7 @@ def build_engines(
         BuiltinEvaluator() if name == "builtin" else LLMEvaluator(model(name)) for name in settings.evaluator_chain
     ]
     voices = [_voice(name, settings, closers, key_state) for name in settings.voice_chain]
+    listeners = [_speech_to_text(name, settings, closers, key_state) for name in settings.stt]
     if metrics is not None:
         interviewers = [MeasuredInterviewer(member, metrics) for member in interviewers]
         evaluators = [MeasuredEvaluator(member, metrics) for member in evaluators]
@@ -143,4 +189,5 @@ def build_engines(
         voice=voices[0] if len(voices) == 1 else FallbackVoice(voices),
         question_lookup=bank_lookup,
         closers=closers,
+        stt=listeners[0] if len(listeners) == 1 else FallbackSpeechToText(listeners),
     )

@@ -1,4 +1,4 @@
-"""Fallback chains: an interviewer, evaluator or voice that tries its members in order.
+"""Fallback chains: an interviewer, evaluator, voice or speech-to-text that tries its members in order.
 
 A member that raises ProviderError (after its own retries) hands the request to the next;
 the reply records which provider served it. Chains sit at the role level rather than inside
@@ -14,7 +14,8 @@ from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.schema import Evaluation, EvaluationInput
 from interviewsim.interviewer.base import Interviewer, InterviewerEvent, InterviewerReply, ReplyDelta, TurnContext
 from interviewsim.interviewer.streaming import stream_turn
-from interviewsim.tts.base import Voice, VoiceStyle
+from interviewsim.stt.base import SpeechToText, Transcript
+from interviewsim.tts.base import PcmVoice, Voice, VoiceStyle
 from interviewsim.vendors.errors import ProviderError
 
 log = logging.getLogger(__name__)
@@ -113,3 +114,46 @@ class FallbackVoice:
                 yield chunk
             return
         raise _last_error(errors, "voice")
+
+    async def synthesize_pcm(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
+        """Raw PCM from the first member that speaks PCM and starts; a failure mid-stream is not retried."""
+        errors: list[ProviderError] = []
+        for member in self.members:
+            if not isinstance(member, PcmVoice):
+                continue
+            audio = member.synthesize_pcm(text, style)
+            try:
+                first = await anext(audio, b"")
+            except ProviderError as error:
+                log.warning("voice %s failed (%s); trying the next", member.name, error.message)
+                errors.append(error)
+                continue
+            if first:
+                yield first
+            async for chunk in audio:
+                yield chunk
+            return
+        if not errors:
+            raise ProviderError(
+                self.name, "no configured voice can speak raw PCM for a live interview", retryable=False
+            )
+        raise _last_error(errors, "voice")
+
+
+class FallbackSpeechToText:
+    """Tries each speech-to-text provider in turn."""
+
+    def __init__(self, members: Sequence[SpeechToText]) -> None:
+        self.members = list(members)
+        self.name = ",".join(m.name for m in self.members)
+
+    async def transcribe(self, pcm: bytes, *, language: str | None = None, prompt: str | None = None) -> Transcript:
+        """The first member's transcript that succeeds."""
+        errors: list[ProviderError] = []
+        for member in self.members:
+            try:
+                return await member.transcribe(pcm, language=language, prompt=prompt)
+            except ProviderError as error:
+                log.warning("speech-to-text %s failed (%s); trying the next", member.name, error.message)
+                errors.append(error)
+        raise _last_error(errors, "speech-to-text")

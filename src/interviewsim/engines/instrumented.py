@@ -9,7 +9,8 @@ from interviewsim.evaluation.schema import Evaluation, EvaluationInput
 from interviewsim.interviewer.base import Interviewer, InterviewerEvent, InterviewerReply, TurnContext
 from interviewsim.interviewer.streaming import stream_turn
 from interviewsim.observability.metrics import Metrics
-from interviewsim.tts.base import Voice, VoiceStyle
+from interviewsim.tts.base import PcmVoice, Voice, VoiceStyle
+from interviewsim.vendors.errors import ProviderError
 
 
 class MeasuredInterviewer:
@@ -59,6 +60,14 @@ class MeasuredVoice:
         """Time one synthesis."""
         async with self.metrics.observe_provider(self.name, "synthesize"):
             async for chunk in self.inner.synthesize(text, style):
+                yield chunk
+
+    async def synthesize_pcm(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
+        """Time one raw-PCM synthesis (the live voice loop's)."""
+        if not isinstance(self.inner, PcmVoice):
+            raise ProviderError(self.name, "this voice cannot speak raw PCM for a live interview", retryable=False)
+        async with self.metrics.observe_provider(self.name, "synthesize_pcm"):
+            async for chunk in self.inner.synthesize_pcm(text, style):
                 yield chunk
 
     @property

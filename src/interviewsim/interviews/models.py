@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from interviewsim.storage.base import Base
@@ -62,6 +62,10 @@ class Message(Base):
     provider: Mapped[str | None] = mapped_column(String(40), default=None)
     usage: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)  # vendor token counts
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How a spoken answer was delivered (speech.delivery.Delivery, measured by the server); None when typed.
+    delivery: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # A reply the candidate talked over before it finished (the live voice loop sets it).
+    interrupted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     session: Mapped[InterviewSession] = relationship(back_populates="messages", lazy="raise")
 

@@ -147,7 +147,8 @@ class InterviewRepository(ABC):
         The caller knows `seq` from the transcript it loaded under the session's row lock; the
         `(session_id, seq)` unique constraint still rejects a turn written twice.
         """
-        values = dict.fromkeys(MESSAGE_COLUMNS) | fields | {"session_id": session_id, "seq": seq}
+        defaults = {name: column_default(MESSAGES.c[name]) for name in MESSAGE_COLUMNS}
+        values = defaults | fields | {"session_id": session_id, "seq": seq}
         values["created_at"] = values["created_at"] or utcnow()
         await self._insert(MESSAGES, values)
         return Message(**values)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import JSON, Column, Table
+from sqlalchemy import JSON, Boolean, Column, Table
 
 from interviewsim.interviews.repository import (
     EVALUATIONS,
@@ -57,6 +57,8 @@ def _converters(column: Column[Any]) -> tuple[Callable[[Any], Any] | None, Calla
         return _timestamp_in, _timestamp_out
     if isinstance(column.type, JSON):
         return _json_in, _json_out
+    if isinstance(column.type, Boolean):
+        return None, bool  # SQLite keeps booleans as 0 and 1
     return None, None
 
 

@@ -208,4 +208,6 @@ def _message(message: Message) -> MessageOut:
         provider=message.provider,
         usage=message.usage,
         created_at=message.created_at,
+        delivery=message.delivery,
+        interrupted=message.interrupted,
     )

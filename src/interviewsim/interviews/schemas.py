@@ -96,6 +96,13 @@ class ChatRequest(Lenient):
     session_id: str = Field(min_length=1, max_length=MAX_SESSION_ID_CHARS, pattern=SESSION_ID)
     user_message: str = Field(max_length=MAX_CHAT_CHARS)
     voice_style: Literal["male", "female"] | None = None
+    speech_id: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="From POST /api/stt: the answer was spoken, and the server's delivery metrics are stored with it",
+    )
 
     @field_validator("voice_style", mode="before")
     @classmethod
@@ -140,6 +147,10 @@ class MessageOut(BaseModel):
     provider: str | None
     usage: dict[str, int] | None = None
     created_at: datetime
+    delivery: dict[str, Any] | None = Field(
+        default=None, description="How a spoken answer was delivered (pace, fillers, pauses); none when typed"
+    )
+    interrupted: bool = Field(default=False, description="The candidate talked over this reply before it finished")
 
 
 class SessionSummaryOut(BaseModel):

@@ -133,8 +133,10 @@ class InterviewService:
             raise UpstreamError("The interviewer's reply was cut off. Your answer is saved; send it again.")
         yield await self.finish_turn(turn, reply)
 
-    async def begin_turn(self, user: AuthUser, request: ChatRequest) -> PendingTurn:
-        """Check the session, store the candidate's message durably, and decide what the interviewer does."""
+    async def begin_turn(
+        self, user: AuthUser, request: ChatRequest, *, delivery: dict[str, Any] | None = None
+    ) -> PendingTurn:
+        """Check the session, store the candidate's message (with its delivery when spoken), decide what comes next."""
         session = await self._owned(request.session_id, user, for_update=True)
         if session.phase == Phase.ENDED:
             raise Conflict("This interview has ended; start a new one or fetch its results.")
@@ -145,7 +147,7 @@ class InterviewService:
             messages = await self.repository.messages(session.id)
             await self.repository.commit()  # no transaction stays open while the provider works
             return self._pending(session, messages, Directive.CLOSE, ENDED_BY_MARKER[marker])
-        messages = await self._record_answer(session, request.user_message)
+        messages = await self._record_answer(session, request.user_message, delivery)
         # The answer is durable before any provider is called: an upstream fault never loses it,
         # and no transaction (or pooled connection) is held while the provider works.
         await self.repository.commit()
@@ -203,13 +205,18 @@ class InterviewService:
             raise NotFound("No interview with that id was found for your account.")
         return session
 
-    async def _record_answer(self, session: InterviewSession, text: str) -> list[Message]:
+    async def _record_answer(
+        self, session: InterviewSession, text: str, delivery: dict[str, Any] | None = None
+    ) -> list[Message]:
         """Store the candidate's message once: a retry of an unanswered message is not stored again."""
         messages = await self.repository.messages(session.id)
         last = messages[-1] if messages else None
         if last is not None and last.role == "user" and last.text == text:
             return messages
-        messages.append(await self.repository.append_message(session.id, next_seq(messages), role="user", text=text))
+        seq = next_seq(messages)
+        messages.append(
+            await self.repository.append_message(session.id, seq, role="user", text=text, delivery=delivery)
+        )
         if session.phase == Phase.WARMUP:
             session.warmup_exchanges += 1
         session.consecutive_rude = session.consecutive_rude + 1 if is_rude(text) else 0

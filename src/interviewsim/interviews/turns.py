@@ -16,6 +16,7 @@ from typing import Any
 
 from interviewsim.auth.base import AuthUser
 from interviewsim.engines.factory import Engines
+from interviewsim.errors import NotFound
 from interviewsim.interviewer.base import ReplyDelta
 from interviewsim.interviews.domain import Phase
 from interviewsim.interviews.guard import TurnGuard, fingerprint
@@ -23,6 +24,7 @@ from interviewsim.interviews.repository import InterviewRepository
 from interviewsim.interviews.schemas import ChatOut, ChatRequest
 from interviewsim.interviews.service import InterviewService, TurnResult
 from interviewsim.shared.ratelimit import RateLimiter
+from interviewsim.shared.speech_records import SpeechRecords
 from interviewsim.tts.base import VoiceStyle
 
 OpenRepository = Callable[[], contextlib.AbstractAsyncContextManager[InterviewRepository]]
@@ -90,12 +92,14 @@ class TurnRunner:
         limiter: RateLimiter,
         *,
         pass_mark: int,
+        speech: SpeechRecords | None = None,
     ) -> None:
         self._open_repository = open_repository
         self._engines = engines
         self._guard = guard
         self._limiter = limiter
         self._pass_mark = pass_mark
+        self._speech = speech
 
     async def run(
         self,
@@ -154,6 +158,7 @@ class TurnRunner:
     ) -> None:
         """The turn itself: limit, idempotency, lock, stored answer, reply, stored reply; events go to `emit`."""
         await self._limiter.hit("chat", user.id)
+        delivery = await self._spoken_delivery(user, request)
         request_hash = fingerprint(route, request.model_dump(mode="json"))
         if key is not None:
             stored = await self._guard.begin(user, key, route, request_hash)
@@ -163,7 +168,7 @@ class TurnRunner:
                 return
         try:
             async with self._guard.session_lock(request.session_id), self._transaction() as service:
-                turn = await service.begin_turn(user, request)
+                turn = await service.begin_turn(user, request, delivery=delivery)
                 emit(TurnAccepted())
                 result: TurnResult | None = None
                 if stream:
@@ -183,6 +188,21 @@ class TurnRunner:
             if key is not None:
                 await self._guard.abandon(user, key, route)
         emit(TurnDone(payload))
+
+    async def _spoken_delivery(self, user: AuthUser, request: ChatRequest) -> dict[str, Any] | None:
+        """The server's own delivery metrics for an answer sent with a `speech_id` from /api/stt."""
+        if request.speech_id is None:
+            return None
+        record = None if self._speech is None else await self._speech.get(user.id, request.speech_id)
+        if record is None:
+            # 404 like a session that is not the caller's: the referenced recording is not found for them.
+            raise NotFound(
+                "'speech_id' is unknown, not yours or has expired; transcribe the answer again with POST /api/stt "
+                "or send it without speech_id.",
+                field="speech_id",
+            )
+        edited = " ".join(record.text.lower().split()) != " ".join(request.user_message.lower().split())
+        return {**record.delivery, "edited": edited}
 
     async def latest(self, user: AuthUser, session_id: str) -> LatestTurn:
         """The latest interviewer message of the caller's interview and any answer left unreplied."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
@@ -12,17 +12,19 @@ from interviewsim.shared.keystate import KeyStateStore, MemoryKeyStateStore, Red
 from interviewsim.shared.locks import MemoryTurnLocks, RedisTurnLocks, TurnLocks
 from interviewsim.shared.ratelimit import RateLimiter
 from interviewsim.shared.redis import connect
+from interviewsim.shared.speech_records import MemorySpeechRecords, RedisSpeechRecords, SpeechRecords
 
 
 @dataclass
 class SharedState:
-    """Rate limits, turn locks, idempotency records and voice-key state for this process."""
+    """Rate limits, turn locks, idempotency records, voice-key state and transcribed answers for this process."""
 
     limiter: RateLimiter
     locks: TurnLocks
     idempotency: IdempotencyStore
     key_state: KeyStateStore
     redis: Redis | None = None
+    speech: SpeechRecords = field(default_factory=MemorySpeechRecords)
 
     async def ping(self) -> None:
         """Raise when Redis is configured but does not answer."""
@@ -50,4 +52,5 @@ async def build_shared_state(settings: Settings) -> SharedState:
         idempotency=RedisIdempotencyStore(redis, prefix),
         key_state=RedisKeyStateStore(redis, prefix),
         redis=redis,
+        speech=RedisSpeechRecords(redis, prefix),
     )

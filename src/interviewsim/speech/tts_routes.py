@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +15,7 @@ from interviewsim.errors import ERROR_RESPONSES, BadRequest
 from interviewsim.interviews.schemas import MAX_TTS_CHARS
 from interviewsim.shared.speakable import clean_for_speech
 from interviewsim.tts.base import Voice
+from interviewsim.tts.slots import UserSlots
 from interviewsim.vendors.errors import ProviderError, upstream_failure
 
 router = APIRouter(prefix="/api", tags=["voice"], responses=ERROR_RESPONSES)
@@ -36,15 +37,21 @@ class TtsRequest(BaseModel):
     dependencies=[Depends(rate_limit("tts"))],
     responses={200: {"content": {"audio/mpeg": {}}, "description": "MP3 speech"}},
 )
-async def tts(body: TtsRequest, user: CurrentUser, engines: EnginesDep) -> StreamingResponse:
+async def tts(body: TtsRequest, user: CurrentUser, engines: EnginesDep, request: Request) -> StreamingResponse:
     """Speak `text` in the chosen voice."""
-    del user
     if not clean_for_speech(body.text):
         raise BadRequest("'text' has nothing speakable; send the words to say.")
-    audio = engines.voice.synthesize(body.text, body.voice_style)
-    # Pull the first chunk before answering, so a failing voice gives a JSON error, not a broken 200.
-    first = await _first_chunk(audio, engines.voice)
-    return StreamingResponse(_replay(first, audio), media_type="audio/mpeg", headers={"Cache-Control": "no-store"})
+    slots: UserSlots = request.app.state.tts_slots
+    slots.take(user.id)
+    try:
+        audio = engines.voice.synthesize(body.text, body.voice_style)
+        # Pull the first chunk before answering, so a failing voice gives a JSON error, not a broken 200.
+        first = await _first_chunk(audio, engines.voice)
+    except BaseException:
+        slots.give_back(user.id)
+        raise
+    stream = _replay(first, audio, release=lambda: slots.give_back(user.id))
+    return StreamingResponse(stream, media_type="audio/mpeg", headers={"Cache-Control": "no-store"})
 
 
 async def _first_chunk(audio: AsyncIterator[bytes], voice: Voice) -> bytes:
@@ -54,8 +61,11 @@ async def _first_chunk(audio: AsyncIterator[bytes], voice: Voice) -> bytes:
         raise upstream_failure(error, "The voice could not speak this text just now; try again shortly.") from None
 
 
-async def _replay(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    if first:
-        yield first
-    async for chunk in rest:
-        yield chunk
+async def _replay(first: bytes, rest: AsyncIterator[bytes], *, release: Callable[[], None]) -> AsyncIterator[bytes]:
+    try:
+        if first:
+            yield first
+        async for chunk in rest:
+            yield chunk
+    finally:
+        release()

@@ -1,20 +1,23 @@
-"""The built-in offline voice: espeak-ng speech encoded to MP3 with LAME."""
+"""The built-in offline voice: Piper or espeak-ng speech, encoded to MP3 with LAME or handed out as PCM."""
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import re
 import threading
 from collections.abc import AsyncIterator
+from typing import Protocol
 
+import av
 import espeakng_loader
 import lameenc
 
 from interviewsim.shared.speakable import clean_for_speech
-from interviewsim.tts.base import VoiceStyle
+from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE, VoiceStyle
+from interviewsim.tts.executor import run_synthesis
+from interviewsim.tts.piper import PiperSpeaker, bundled_male_voice
 
-_VOICES: dict[VoiceStyle, bytes] = {"male": b"en-us+m3", "female": b"en-us+f3"}
+_ESPEAK_VOICES: dict[VoiceStyle, bytes] = {"male": b"en-us+m3", "female": b"en-us+f3"}
 _RATE_WPM = 170
 _BIT_RATE_KBPS = 64
 _LAME_QUALITY = 2
@@ -103,29 +106,98 @@ class _Espeak:
 _ESPEAK = _Espeak()
 
 
-def _encode_sentence(encoder: lameenc.Encoder, sentence: str, voice: bytes) -> bytes:
-    return bytes(encoder.encode(_ESPEAK.speak(sentence, voice)))
+class _EspeakSpeaker:
+    """One espeak-ng voice, behind the same two calls as a PiperSpeaker."""
+
+    def __init__(self, voice: bytes) -> None:
+        self.voice = voice
+
+    def __repr__(self) -> str:
+        return f"EspeakSpeaker({self.voice.decode()!r})"
+
+    def sample_rate(self) -> int:
+        return _ESPEAK.sample_rate()
+
+    def speak(self, sentence: str) -> bytes:
+        return _ESPEAK.speak(sentence, self.voice)
+
+
+class _Speaker(Protocol):
+    def sample_rate(self) -> int: ...
+
+    def speak(self, sentence: str) -> bytes: ...
+
+
+def _encode_sentence(encoder: lameenc.Encoder, speaker: _Speaker, sentence: str) -> bytes:
+    return bytes(encoder.encode(speaker.speak(sentence)))
+
+
+def _to_output_rate(pcm: bytes, rate: int) -> bytes:
+    """s16le mono PCM at `rate` resampled to PCM_OUTPUT_SAMPLE_RATE."""
+    if rate == PCM_OUTPUT_SAMPLE_RATE or not pcm:
+        return pcm
+    frame = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
+    frame.planes[0].update(pcm[: len(pcm) // 2 * 2])
+    frame.sample_rate = rate
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=PCM_OUTPUT_SAMPLE_RATE)
+    out = [*resampler.resample(frame), *resampler.resample(None)]
+    return b"".join(bytes(f.planes[0])[: f.samples * 2] for f in out)
 
 
 class BuiltinVoice:
-    """An offline voice needing no system packages: espeak-ng bundled from PyPI, MP3 via lameenc."""
+    """The offline voice: Piper (en_US-joe-medium) for the male style, espeak-ng for the female one.
+
+    `piper_male` / `piper_female` name a Piper `.onnx` voice for a style; None keeps espeak-ng for it.
+    Synthesis runs in its own bounded pool, one sentence at a time, so the first sentence plays at once.
+    """
 
     name = "builtin"
 
+    def __init__(self, *, piper_male: str | None = "bundled", piper_female: str | None = None) -> None:
+        self._speakers: dict[VoiceStyle, _Speaker] = {
+            "male": _speaker(piper_male, _ESPEAK_VOICES["male"]),
+            "female": _speaker(piper_female, _ESPEAK_VOICES["female"]),
+        }
+
+    def speaker_for(self, style: VoiceStyle) -> str:
+        """Which engine and voice speak `style` (for logs and the README's claims)."""
+        return repr(self._speakers[style])
+
     async def synthesize(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
         """Yield MP3 bytes for `text`, one sentence at a time, as one continuous MP3 stream."""
-        spoken = clean_for_speech(text)
-        if not spoken:
-            raise ValueError("nothing to speak")
-        voice = _VOICES[style]
+        sentences = _sentences(text)
+        speaker = self._speakers[style]
         encoder = lameenc.Encoder()
         encoder.set_bit_rate(_BIT_RATE_KBPS)
-        encoder.set_in_sample_rate(await asyncio.to_thread(_ESPEAK.sample_rate))
+        encoder.set_in_sample_rate(await run_synthesis(speaker.sample_rate))
         encoder.set_channels(1)
         encoder.set_quality(_LAME_QUALITY)
-        for sentence in _SENTENCE_BREAK.split(spoken):
-            chunk = await asyncio.to_thread(_encode_sentence, encoder, sentence, voice)
+        for sentence in sentences:
+            chunk = await run_synthesis(_encode_sentence, encoder, speaker, sentence)
             # LAME buffers about a frame of audio, so a very short sentence can produce nothing yet.
             if chunk:
                 yield chunk
         yield bytes(encoder.flush())
+
+    async def synthesize_pcm(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
+        """Yield s16le mono PCM at PCM_OUTPUT_SAMPLE_RATE for `text`, one sentence per chunk."""
+        sentences = _sentences(text)
+        speaker = self._speakers[style]
+        rate = await run_synthesis(speaker.sample_rate)
+        for sentence in sentences:
+            pcm = await run_synthesis(speaker.speak, sentence)
+            if pcm:
+                yield _to_output_rate(pcm, rate)
+
+
+def _speaker(piper_model: str | None, espeak_voice: bytes) -> _Speaker:
+    if piper_model is None:
+        return _EspeakSpeaker(espeak_voice)
+    return PiperSpeaker(bundled_male_voice() if piper_model == "bundled" else piper_model)
+
+
+def _sentences(text: str) -> list[str]:
+    spoken = clean_for_speech(text)
+    if not spoken:
+        raise ValueError("nothing to speak")
+    return [sentence for sentence in _SENTENCE_BREAK.split(spoken) if sentence]

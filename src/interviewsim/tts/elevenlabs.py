@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import math
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -17,32 +15,21 @@ from interviewsim.shared.keystate import KeyStateStore
 from interviewsim.shared.speakable import clean_for_speech
 from interviewsim.tts.base import VoiceStyle
 from interviewsim.vendors.common import vendor_http_client
+from interviewsim.vendors.elevenlabs import (
+    PROVIDER,
+    Refusal,
+    VoiceUnavailable,
+    judge_refusal,
+    read_refusal,
+    unavailable,
+)
 from interviewsim.vendors.errors import ProviderError
 from interviewsim.vendors.keyring import Key, KeyRing
 
 logger = logging.getLogger(__name__)
 
-PROVIDER = "elevenlabs"
 OUTPUT_FORMAT = "mp3_44100_128"
 VOICE_SETTINGS = {"stability": 0.5, "similarity_boost": 0.75}
-_MAX_ERROR_BODY_BYTES = 16 * 1024
-_MAX_ERROR_MESSAGE_CHARS = 300
-
-
-class VoiceUnavailable(ProviderError):
-    """No ElevenLabs key can serve now (`retry_after` says when one can), or ever when all are invalid."""
-
-    def __init__(self, message: str, *, retry_after: float | None) -> None:
-        super().__init__(PROVIDER, message, retryable=retry_after is not None, status=503, retry_after=retry_after)
-
-
-@dataclass(frozen=True)
-class _Refusal:
-    """A non-200 answer: HTTP status, ElevenLabs' `detail.status` reason and its message."""
-
-    status: int
-    reason: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -133,7 +120,7 @@ class ElevenLabsVoice:
             try:
                 response = await attempt.enter_async_context(self._post(key, url, body))
                 if response.status_code != httpx.codes.OK:
-                    await self._judge(key, await _read_refusal(response))
+                    await self._judge(key, await read_refusal(response))
                     return None
                 rest = response.aiter_bytes()
                 first = await anext(rest, b"")
@@ -152,54 +139,16 @@ class ElevenLabsVoice:
         headers = {"xi-api-key": key.reveal(), "accept": "audio/mpeg"}
         return self._http().stream("POST", url, params={"output_format": OUTPUT_FORMAT}, headers=headers, json=body)
 
-    async def _judge(self, key: Key, refusal: _Refusal) -> None:
+    async def _judge(self, key: Key, refusal: Refusal) -> None:
         """Bench `key` for a refusal that is its fault or the server's; raise when the request itself is bad."""
-        if refusal.status == httpx.codes.UNAUTHORIZED and refusal.reason == "quota_exceeded":
-            await self._ring.rest(key, self._quota_rest, "quota_exceeded")
-        elif refusal.status == httpx.codes.UNAUTHORIZED:
-            await self._ring.retire(key, refusal.reason or "unauthorized")
-        elif refusal.status in (httpx.codes.REQUEST_TIMEOUT, httpx.codes.TOO_MANY_REQUESTS) or refusal.status >= 500:
-            await self._ring.rest(key, self._busy_cooldown, f"{refusal.status} {refusal.reason}".strip())
-        else:
-            message = self._ring.redact(f"rejected the request ({refusal.status} {refusal.reason}): {refusal.message}")
-            raise ProviderError(PROVIDER, message, retryable=False, status=refusal.status)
+        await judge_refusal(self._ring, key, refusal, quota_rest=self._quota_rest, busy_cooldown=self._busy_cooldown)
 
     async def _unavailable(self) -> VoiceUnavailable:
         """The error for a request no key could serve."""
-        wait = await self._ring.next_available_in()
-        if wait is None:
-            return VoiceUnavailable("all ElevenLabs keys are invalid", retry_after=None)
-        retry_after = max(1, math.ceil(wait))
-        return VoiceUnavailable(f"no ElevenLabs key is free; retry in {retry_after}s", retry_after=float(retry_after))
+        return await unavailable(self._ring)
 
     def _http(self) -> httpx.AsyncClient:
         """The shared client, created on first use."""
         if self._client is None:
             self._client = vendor_http_client(httpx.Timeout(self._timeout))
         return self._client
-
-
-async def _read_refusal(response: httpx.Response) -> _Refusal:
-    """Read at most a small error body and pull out ElevenLabs' reason and message."""
-    raw = bytearray()
-    async for chunk in response.aiter_bytes():
-        raw += chunk
-        if len(raw) >= _MAX_ERROR_BODY_BYTES:
-            break
-    return _parse_refusal(response.status_code, bytes(raw[:_MAX_ERROR_BODY_BYTES]))
-
-
-def _parse_refusal(status: int, raw: bytes) -> _Refusal:
-    """`{"detail": {"status", "message"}}` when the body has that shape, else the start of the body as the message."""
-    try:
-        payload: Any = json.loads(raw)
-    except ValueError:
-        payload = None
-    detail = payload.get("detail") if isinstance(payload, dict) else None
-    if isinstance(detail, dict):
-        reason, message = str(detail.get("status") or ""), str(detail.get("message") or "")
-    elif detail is not None:
-        reason, message = "", detail if isinstance(detail, str) else json.dumps(detail)
-    else:
-        reason, message = "", raw.decode(errors="replace")
-    return _Refusal(status, reason, message[:_MAX_ERROR_MESSAGE_CHARS])

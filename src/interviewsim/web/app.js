@@ -3,6 +3,7 @@
 // the DOM only through textContent / createElement, never as HTML.
 
 import { VoiceLink } from "/web/voice.js";
+import { AnswerRecorder, recordingSupported } from "./recorder.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -337,13 +338,15 @@ const state = {
   session: null, // {id, voice, deadline (ms), ended, role, domain, type}
   busy: false,
   lastMessage: null, // what "Send again" re-sends
+  lastSpeechId: null, // and the speech id of that answer, when it was spoken
+  speechId: null, // from /api/stt: the answer in the box was spoken (its delivery is measured by the server)
   timeUpPending: false,
   canStream: true, // false once the server showed it has no /api/chat/stream
   muted: store.get(KEYS.muted) === "1",
   audio: null,
   speechTurn: 0,
   timer: 0,
-  recognizer: null,
+  recorder: null,
   unfinishedId: null, // the ungraded interview shown on the results view
   voice: null, // the live VoiceLink of a voice interview
 };
@@ -579,13 +582,15 @@ function sendAnswer(event) {
   const text = $("answer").value.trim();
   if (!text || state.busy || !state.session || state.session.ended) return;
   stopListening();
+  const speechId = state.speechId;
+  state.speechId = null;
   $("answer").value = "";
   addBubble("candidate", text);
   if (state.voice) {
     state.voice.sendText(text);
     return;
   }
-  sendTurn(text);
+  sendTurn(text, speechId);
 }
 
 function endInterview(marker) {
@@ -603,13 +608,15 @@ function endInterview(marker) {
   sendTurn(marker);
 }
 
-async function sendTurn(message) {
+async function sendTurn(message, speechId = null) {
   const session = state.session;
   state.lastMessage = message;
+  state.lastSpeechId = speechId;
   hideChatError();
   setBusy(true);
   const bubble = addBubble("interviewer");
   const body = { session_id: session.id, user_message: message, voice_style: session.voice };
+  if (speechId) body.speech_id = speechId;
   try {
     const reply = state.canStream
       ? await streamTurn(body, bubble)
@@ -727,7 +734,7 @@ function hideChatError() {
 }
 
 function retry() {
-  if (state.lastMessage && !state.busy && state.session && !state.session.ended) sendTurn(state.lastMessage);
+  if (state.lastMessage && !state.busy && state.session && !state.session.ended) sendTurn(state.lastMessage, state.lastSpeechId);
 }
 
 function tick() {
@@ -857,44 +864,33 @@ function toggleMute() {
   renderMute();
 }
 
-// ---- Voice in: the browser's speech recognition, when it has one ---------------------------
-
-const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+// ---- Voice in: Record/Stop, transcribed by the server (recorder.js) ----------------------------
 
 function toggleListening() {
-  if (state.recognizer) {
-    stopListening();
-    return;
-  }
-  const recognizer = new Recognition();
-  recognizer.continuous = true;
-  recognizer.interimResults = true;
-  recognizer.lang = navigator.language || "en-US";
-  const before = $("answer").value.trim();
-  recognizer.onresult = (event) => {
-    const heard = Array.from(event.results, (result) => result[0].transcript).join(" ").trim();
-    $("answer").value = [before, heard].filter(Boolean).join(" ");
-  };
-  recognizer.onerror = (event) => {
-    $("answer-help").textContent = `Microphone unavailable (${event.error}); type your answer instead.`;
-  };
-  recognizer.onend = () => {
-    state.recognizer = null;
-    $("mic-button").setAttribute("aria-pressed", "false");
-    $("mic-button").textContent = "Speak";
-  };
-  try {
-    recognizer.start();
-  } catch {
-    return; // already listening in another tab, or refused at once; onerror explains when it can
-  }
-  state.recognizer = recognizer;
-  $("mic-button").setAttribute("aria-pressed", "true");
-  $("mic-button").textContent = "Stop";
+  state.recorder?.toggle();
 }
 
 function stopListening() {
-  state.recognizer?.stop();
+  state.recorder?.cancel();
+}
+
+function setUpRecorder() {
+  if (!recordingSupported()) return;
+  const help = $("answer-help").textContent;
+  state.recorder = new AnswerRecorder({
+    button: $("mic-button"),
+    meter: $("mic-level"),
+    authorize: async () => ({ Authorization: `Bearer ${await auth.token()}` }),
+    onTranscript: (heard) => {
+      const before = $("answer").value.trim();
+      $("answer").value = [before, heard.text].filter(Boolean).join(" ");
+      state.speechId = before ? null : heard.speech_id; // metrics describe the recording alone, not typed text
+      $("answer").focus();
+    },
+    onStatus: (text) => { $("answer-help").textContent = text || help; },
+  });
+  $("mic-button").hidden = false;
+  $("mic-button").addEventListener("click", toggleListening);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1125,8 +1121,7 @@ async function init() {
   $("retry-button").addEventListener("click", retry);
   $("mute").addEventListener("click", toggleMute);
   $("finish-button").addEventListener("click", finishUnfinished);
-  $("mic-button").hidden = !Recognition;
-  if (Recognition) $("mic-button").addEventListener("click", toggleListening);
+  setUpRecorder();
   renderMute();
 
   await loadConfig();

@@ -159,9 +159,9 @@ async def _serve(websocket: WebSocket, session_id: str, settings: Settings) -> N
         raise SessionClosed(NOT_FOUND, "interview not found") from None
     except AppError as error:
         raise SessionClosed(SERVER_ERROR, error.message) from None
-    stt = getattr(state.engines, "stt", None)
+    stt = state.engines.stt
     voice = state.engines.voice
-    if stt is None or not isinstance(voice, PcmVoice):
+    if not isinstance(voice, PcmVoice):
         raise SessionClosed(SERVER_ERROR, "voice interviews need speech-to-text and a PCM voice on this server")
     if latest.end:
         await websocket.send_json({"type": "reply", **(latest.payload or {}), "end": True})

@@ -1,41 +1,10 @@
-"""The speech-to-text protocol: 16 kHz mono PCM in, a transcript with word timings out."""
+"""The speech-to-text protocol, where the speech feature (and the live voice loop) imports it from.
+
+It is defined in `interviewsim.stt.base`, the engine layer, so the engine factory can build it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from interviewsim.stt.base import PCM_SAMPLE_RATE, SpeechToText, Transcript, Word
 
-PCM_SAMPLE_RATE = 16_000  # every provider takes s16le mono at this rate; decoding happens before
-
-
-@dataclass(frozen=True)
-class Word:
-    """One recognised word and when it was said (seconds from the start of the audio)."""
-
-    word: str
-    start: float
-    end: float
-    probability: float | None = None
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """What a provider heard."""
-
-    text: str
-    words: tuple[Word, ...]
-    duration: float  # seconds of audio transcribed
-    language: str
-    provider: str
-    confidence: float | None = None  # 0..1 where the provider reports one
-
-
-@runtime_checkable
-class SpeechToText(Protocol):
-    """Transcribes one utterance of s16le mono PCM at PCM_SAMPLE_RATE."""
-
-    name: str
-
-    async def transcribe(self, pcm: bytes, *, language: str | None = None, prompt: str | None = None) -> Transcript:
-        """The transcript of `pcm`; raises interviewsim's provider error on failure."""
-        ...
+__all__ = ["PCM_SAMPLE_RATE", "SpeechToText", "Transcript", "Word"]

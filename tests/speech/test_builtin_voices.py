@@ -1,0 +1,51 @@
+"""The built-in voices: Piper (joe) for male, espeak-ng for female, PCM sentence by sentence for the live loop."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from interviewsim.speech.audio import decode
+from interviewsim.stt.whisper import WhisperSpeechToText
+from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE, PcmVoice, VoiceStyle
+from interviewsim.tts.builtin import BuiltinVoice
+from interviewsim.tts.piper import bundled_male_voice
+from tests.support.speech import encode, word_error_rate
+
+TWO_SENTENCES = "Thanks for that answer. Now tell me how you would scale it."
+
+
+def test_styles_use_the_documented_engines() -> None:
+    voice = BuiltinVoice()
+    assert isinstance(voice, PcmVoice)
+    assert voice.speaker_for("male") == "PiperSpeaker('en_US-joe-medium.onnx')"
+    assert voice.speaker_for("female") == "EspeakSpeaker('en-us+f3')"
+    swapped = BuiltinVoice(piper_male=None, piper_female=bundled_male_voice())
+    assert swapped.speaker_for("male").startswith("EspeakSpeaker")
+    assert swapped.speaker_for("female").startswith("PiperSpeaker")
+
+
+def test_importing_loads_no_model() -> None:
+    code = (
+        "import sys, interviewsim.app, interviewsim.engines.factory, interviewsim.speech.routes;"
+        "assert 'piper' not in sys.modules and 'faster_whisper' not in sys.modules and 'ctranslate2' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("style", ["male", "female"])
+async def test_pcm_comes_sentence_by_sentence_at_the_output_rate(style: VoiceStyle) -> None:
+    chunks = [chunk async for chunk in BuiltinVoice().synthesize_pcm(TWO_SENTENCES, style)]
+    assert len(chunks) == 2 and all(len(chunk) % 2 == 0 for chunk in chunks)
+    seconds = [len(chunk) / 2 / PCM_OUTPUT_SAMPLE_RATE for chunk in chunks]
+    assert 0.8 < seconds[0] < seconds[1] < 6
+
+
+async def test_the_piper_voice_is_understood_by_the_built_in_whisper() -> None:
+    pcm = b"".join([chunk async for chunk in BuiltinVoice().synthesize_pcm(TWO_SENTENCES, "male")])
+    whisper = WhisperSpeechToText()
+    transcript = await whisper.transcribe(decode(encode(pcm, "wav"), max_seconds=30).pcm)
+    await whisper.aclose()
+    assert word_error_rate(TWO_SENTENCES, transcript.text) <= 0.15, transcript.text
