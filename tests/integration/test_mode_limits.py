@@ -56,6 +56,6 @@ def test_a_limit_set_explicitly_applies_in_local_mode_too(tmp_path: Path) -> Non
 
 def test_each_bucket_resolves_by_mode() -> None:
     local = Settings(local_token=LOCAL_TOKEN, rate_limit_chat="5/minute")  # type: ignore[call-arg]
-    assert local.rate_limits == {"sessions": None, "chat": "5/minute", "tts": None, "results": None}
+    assert local.rate_limits == {"sessions": None, "chat": "5/minute", "tts": None, "results": None, "stt": None}
     firebase = Settings(firebase_project_id=PROJECT, rate_limit_tts="7/minute")  # type: ignore[call-arg]
     assert firebase.rate_limits == {**FIREBASE_RATE_LIMITS, "tts": "7/minute"}

@@ -17,6 +17,7 @@ from interviewsim.storage.db import alembic_config, create_engine, migrate
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.integration.test_repository import app_storage
 from tests.support.databases import new_interview
+from tests.support.services import require
 
 DELIVERY = {"words_per_minute": 151.2, "fillers": 2, "filler_counts": {"um": 2}, "low_confidence": False}
 
@@ -29,12 +30,13 @@ async def _admin(statement: str) -> None:
         await connection.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database of this test's own."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
         return
+    require("postgres")
     name = f"interviewsim_migration_{secrets.token_hex(4)}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     try:

@@ -48,7 +48,11 @@ INTERVIEW_TYPES: tuple[str, ...] = get_args(InterviewType)
 DIFFICULTIES: tuple[str, ...] = get_args(Difficulty)
 # One character that str.strip() keeps: the model strips input first, and Python counts more
 # characters as whitespace (U+001C-U+001F, U+0085) than the JSON Schema regex class \s does.
-NOT_BLANK = r"[^\s\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_NON_BLANK_CHAR = r"[^\s\x00\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# The schema states what validation refuses: no NUL anywhere (PostgreSQL cannot store it) and, for
+# names, at least one character that is not blank.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = rf"^[^\x00]*{_NON_BLANK_CHAR}[^\x00]*$"
 SESSION_ID = r"^[\w-]+$"
 MAX_SESSION_ID_CHARS = 64
 # A session id in a URL path, checked as the bodies' `session_id` is (a NUL is named in the error).
@@ -68,8 +72,8 @@ class StartSessionRequest(Lenient):
     difficulty: Difficulty = "Intermediate"
     duration: int = Field(default=15, ge=5, le=90, description="Minutes")
     voice_style: Literal["male", "female"] = "female"
-    job_description: str | None = Field(default=None, max_length=MAX_JOB_DESCRIPTION_CHARS)
-    resume: str | None = Field(default=None, max_length=MAX_RESUME_CHARS)
+    job_description: str | None = Field(default=None, max_length=MAX_JOB_DESCRIPTION_CHARS, pattern=NO_NUL)
+    resume: str | None = Field(default=None, max_length=MAX_RESUME_CHARS, pattern=NO_NUL)
     seed: int | None = Field(
         default=None, ge=0, lt=2**31, description="Replays the same built-in interview; random when omitted"
     )
@@ -94,7 +98,7 @@ class ChatRequest(Lenient):
     """POST /api/chat."""
 
     session_id: str = Field(min_length=1, max_length=MAX_SESSION_ID_CHARS, pattern=SESSION_ID)
-    user_message: str = Field(max_length=MAX_CHAT_CHARS)
+    user_message: str = Field(max_length=MAX_CHAT_CHARS, pattern=NO_NUL)
     voice_style: Literal["male", "female"] | None = None
     speech_id: str | None = Field(
         default=None,
