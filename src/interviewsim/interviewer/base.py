@@ -97,6 +97,7 @@ class QuestionFacts:
 
     key_points: tuple[str, ...]
     question_type: str | None
+    skills: tuple[str, ...] = ()
 
 
 QuestionLookup = Callable[[str], QuestionFacts | None]

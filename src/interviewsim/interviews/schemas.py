@@ -195,6 +195,11 @@ class EvaluationOut(BaseModel):
     selected: bool
     end: Literal[True] = True
     details: dict[str, Any]
+    questions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Per core question: question, answer_excerpt, score, reason, covered, missed, model_answer, "
+        "skills, delivery (when spoken)",
+    )
 
 
 class ChatOut(ReplyOut):
@@ -211,4 +216,5 @@ class ChatOut(ReplyOut):
     behavior_score: int | None = None
     selected: bool | None = None
     details: dict[str, Any] | None = None
+    questions: list[dict[str, Any]] | None = None
     closing_text: str | None = None
