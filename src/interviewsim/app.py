@@ -25,6 +25,8 @@ from interviewsim.limits import BodySizeLimit
 from interviewsim.observability.logging import configure_logging
 from interviewsim.observability.metrics import Metrics, metrics_route, voice_key_rings
 from interviewsim.observability.middleware import RequestContext
+from interviewsim.reports.routes import router as reports_router
+from interviewsim.reports.routes import shared_router
 from interviewsim.runtime import settle_heap_for_serving
 from interviewsim.serving.guards import RequestGuard
 from interviewsim.shared.state import build_shared_state
@@ -162,7 +164,7 @@ def create_app(
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type", "Authorization", "Idempotency-Key", "X-Request-ID"],
         expose_headers=["X-Request-ID", "Retry-After"],
         allow_credentials=True,
@@ -178,6 +180,8 @@ def create_app(
     metrics_route(app, metrics, bearer_token=metrics_token)
     app.include_router(interviews_router)
     app.include_router(tts_router)
+    app.include_router(reports_router)
+    app.include_router(shared_router)
     mount_web(app)
 
     @app.get("/healthz", tags=["operations"])

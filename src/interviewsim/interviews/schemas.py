@@ -59,6 +59,13 @@ SessionId = Annotated[
 ]
 
 
+class DrillRequest(Lenient):
+    """Practise one core question of an earlier interview again."""
+
+    session_id: str = Field(min_length=1, max_length=64, pattern=SESSION_ID)
+    question_index: int = Field(ge=0, le=100, description="The core question's position in that interview, from 0")
+
+
 class StartSessionRequest(Lenient):
     """POST /api/start-session."""
 
@@ -72,6 +79,9 @@ class StartSessionRequest(Lenient):
     resume: str | None = Field(default=None, max_length=MAX_RESUME_CHARS)
     seed: int | None = Field(
         default=None, ge=0, lt=2**31, description="Replays the same built-in interview; random when omitted"
+    )
+    drill: DrillRequest | None = Field(
+        default=None, description="A short interview on one question of an earlier interview (and a follow-up)"
     )
 
     @field_validator("interview_type", mode="before")
@@ -174,6 +184,8 @@ class SessionDetailOut(SessionSummaryOut):
     ended_by: str | None
     messages: list[MessageOut]
     evaluation: dict[str, Any] | None
+    drill_of: str | None = Field(default=None, description="The interview whose question this drill practised")
+    drill_question: int | None = Field(default=None, description="That question's position there, from 0")
     tokens: dict[str, int] = Field(description="Vendor token usage of the whole interview (interviewer and grading)")
     tokens_by_role: dict[str, dict[str, int]] = Field(description="The same usage split into interviewer and evaluator")
 
