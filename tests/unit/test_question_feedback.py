@@ -78,9 +78,17 @@ def test_model_answers_cover_every_key_point_in_the_question_style() -> None:
 
 def test_bank_facts_and_spoken_delivery_are_carried_into_the_question() -> None:
     base = interview(STRONG)
-    first = dataclasses.replace(base.questions[0], question_id="q-cache", skills=("caching",), delivery=DELIVERY)
+    first = dataclasses.replace(
+        base.questions[0],
+        question=f"Thanks, next one. {base.questions[0].question}",
+        wording=base.questions[0].question,
+        question_id="q-cache",
+        skills=("caching",),
+        delivery=DELIVERY,
+    )
     evaluation = evaluate(dataclasses.replace(base, questions=(first, *base.questions[1:])))
     entry = evaluation.questions[0]
+    assert entry.question == base.questions[0].question  # the bank's wording, without the lead-in
     assert (entry.question_id, entry.skills, entry.delivery) == ("q-cache", ["caching"], DELIVERY)
     assert evaluation.questions[1].delivery is None
 

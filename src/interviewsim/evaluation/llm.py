@@ -102,7 +102,7 @@ def _aligned(graded: list[QuestionFeedback], asked: tuple[AnsweredQuestion, ...]
         aligned.append(
             item.model_copy(
                 update={
-                    "question": question.question,
+                    "question": question.shown,
                     "answer_excerpt": item.answer_excerpt if quote and quote in answer else excerpt(answer),
                     "question_id": question.question_id,
                     "skills": list(question.skills),

@@ -125,6 +125,12 @@ class AnsweredQuestion:
     question_id: str | None = None
     skills: tuple[str, ...] = ()
     delivery: dict[str, Any] | None = None  # the spoken answers' delivery metrics, when spoken
+    wording: str | None = None  # the bank's wording, without the interviewer's lead-in ("Thanks. Next: ...")
+
+    @property
+    def shown(self) -> str:
+        """The question as feedback shows it."""
+        return self.wording or self.question
 
 
 @dataclass(frozen=True)

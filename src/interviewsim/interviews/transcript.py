@@ -57,6 +57,7 @@ def answered_questions(messages: Sequence[Message], lookup: QuestionLookup) -> t
                 question_id=question.question_id,
                 skills=facts.skills if facts else (),
                 delivery=combined_delivery(deliveries),
+                wording=facts.text or None if facts else None,
             )
         )
 

@@ -28,7 +28,7 @@ def feedback_of(answer: Answer, index: int, facts: Facts) -> QuestionFeedback:
     question = answer.question
     missed = list(answer.missed) if answer.attempted else list(question.key_points)
     return QuestionFeedback(
-        question=question.question,
+        question=question.shown,
         answer_excerpt=excerpt(" ".join(a for a in question.answers if a.strip())),
         score=question_score(answer, facts.brief),
         reason=reason_of(answer),
