@@ -67,7 +67,7 @@ export function showQuestions(evaluation, { sessionId, startDrill, request }) {
   $("questions").replaceChildren(...questions.map((q, i) => questionItem(q, i, sessionId, startDrill)));
   $("report-card").hidden = !sessionId;
   $("share-status").textContent = "";
-  $("share-url").hidden = true;
+  $("share-url-field").hidden = true;
   $("share-stop").hidden = true;
   state.sessionId = sessionId;
   state.request = request;
@@ -113,7 +113,7 @@ async function share() {
   const link = await response.json();
   const url = $("share-url");
   url.value = link.url;
-  url.hidden = false;
+  $("share-url-field").hidden = false;
   $("share-stop").hidden = false;
   status.textContent = `Anyone with this link can read this report until ${new Date(link.expires_at).toLocaleDateString()}.`;
 }
@@ -124,7 +124,7 @@ async function stopSharing() {
   });
   $("share-status").textContent = response.ok ? "Sharing stopped: earlier links no longer open." : (await failure(response)).message;
   if (response.ok) {
-    $("share-url").hidden = true;
+    $("share-url-field").hidden = true;
     $("share-stop").hidden = true;
   }
 }
