@@ -59,7 +59,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             require(service)
 
 
-TABLES = ("messages", "evaluations", "interview_sessions")
+TABLES = ("share_links", "messages", "evaluations", "interview_sessions")
 
 
 async def _postgres(url: str, *statements: str) -> None:

@@ -25,6 +25,8 @@ from interviewsim.limits import BodySizeLimit
 from interviewsim.observability.logging import configure_logging
 from interviewsim.observability.metrics import Metrics, metrics_route, voice_key_rings
 from interviewsim.observability.middleware import RequestContext
+from interviewsim.reports.routes import router as reports_router
+from interviewsim.reports.routes import shared_router
 from interviewsim.runtime import settle_heap_for_serving
 from interviewsim.serving.guards import RequestGuard
 from interviewsim.shared.state import build_shared_state
@@ -189,6 +191,8 @@ def create_app(
     app.include_router(tts_router)
     app.include_router(voice_router)
     app.include_router(speech_router)
+    app.include_router(reports_router)
+    app.include_router(shared_router)
     mount_web(app)
 
     @app.get("/healthz", tags=["operations"])

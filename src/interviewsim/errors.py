@@ -5,6 +5,7 @@ AppError
 ├── Unauthorized (401)
 ├── NotFound (404)           a session that does not exist or is not the caller's
 ├── Conflict (409)           chatting on an ended interview, a turn already running
+├── Gone (410)               a share link that expired or was revoked
 ├── PayloadTooLarge (413)
 ├── RateLimited (429)        carries retry_after
 ├── UpstreamError (502)      a provider failed; the candidate's message is kept
@@ -70,6 +71,13 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class Gone(AppError):
+    """The resource existed but is no longer available (an expired or revoked share link)."""
+
+    status = 410
+    code = "gone"
+
+
 class Unprocessable(AppError):
     """The request is well-formed but cannot be processed as sent (e.g. a reused Idempotency-Key)."""
 
@@ -130,6 +138,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "Missing or invalid token",
         404: "Not found, or not yours",
         409: "Conflicts with the interview's state",
+        410: "Gone: an expired or revoked share link",
         413: "Body too large",
         422: "Invalid request; the message names the field",
         429: "Rate limited (Retry-After)",

@@ -12,7 +12,15 @@ from typing import Any
 from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from interviewsim.interviews.repository import EVALUATIONS, MESSAGES, SESSIONS, InterviewRepository, RawSql, Row
+from interviewsim.interviews.repository import (
+    EVALUATIONS,
+    MESSAGES,
+    SESSIONS,
+    SHARE_LINKS,
+    InterviewRepository,
+    RawSql,
+    Row,
+)
 
 _RAW = RawSql(lambda n: f":p{n}")
 
@@ -22,7 +30,7 @@ _OWNED_SESSION = select(SESSIONS).where(
 _OWNED_SESSION_FOR_UPDATE = _OWNED_SESSION.with_for_update()
 _TRANSCRIPT = select(MESSAGES).where(MESSAGES.c.session_id == bindparam("session_id")).order_by(MESSAGES.c.seq)
 _EVALUATION = select(EVALUATIONS).where(EVALUATIONS.c.session_id == bindparam("session_id"))
-_INSERTS = {table.name: insert(table) for table in (SESSIONS, MESSAGES, EVALUATIONS)}
+_INSERTS = {table.name: insert(table) for table in (SESSIONS, MESSAGES, EVALUATIONS, SHARE_LINKS)}
 _SAVE_PROGRESS = update(SESSIONS).where(SESSIONS.c.id == bindparam("where_id"))
 
 
@@ -73,8 +81,18 @@ class SqlAlchemyInterviewRepository(InterviewRepository):
         return _RAW
 
     async def _scalar(self, sql: str, *arguments: Any) -> Any:
-        params = {f"p{n}": value for n, value in enumerate(arguments, start=1)}
-        return (await self.db.execute(text(sql), params)).scalar()
+        return (await self.db.execute(text(sql), _params(arguments))).scalar()
+
+    async def _rows(self, table: Table, sql: str, *arguments: Any) -> Iterable[Row]:
+        statement = text(sql).columns(*table.columns)
+        return (await self.db.execute(statement, _params(arguments))).mappings().all()
+
+    async def _write(self, sql: str, *arguments: Any) -> None:
+        await self.db.execute(text(sql), _params(arguments))
+
+
+def _params(arguments: tuple[Any, ...]) -> dict[str, Any]:
+    return {f"p{n}": value for n, value in enumerate(arguments, start=1)}
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

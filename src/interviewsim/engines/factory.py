@@ -49,7 +49,9 @@ def bank_lookup(question_id: str) -> QuestionFacts | None:
     question = default_bank().get(question_id)
     if question is None:
         return None
-    return QuestionFacts(key_points=tuple(question.key_points), question_type=question.type)
+    return QuestionFacts(
+        key_points=tuple(question.key_points), question_type=question.type, skills=question.skills, text=question.text
+    )
 
 
 def chat_model(name: str, settings: Settings) -> ChatModel:

@@ -6,8 +6,16 @@ import logging
 
 from pydantic import ValidationError
 
+from interviewsim.evaluation.builtin.questions import excerpt
 from interviewsim.evaluation.prompts import SYSTEM, user_prompt
-from interviewsim.evaluation.schema import Evaluation, EvaluationInput, Evidence
+from interviewsim.evaluation.schema import (
+    SERVER_QUESTION_FIELDS,
+    AnsweredQuestion,
+    Evaluation,
+    EvaluationInput,
+    Evidence,
+    QuestionFeedback,
+)
 from interviewsim.vendors.chat import ChatMessage, ChatModel
 from interviewsim.vendors.errors import InvalidOutput
 from interviewsim.vendors.parsing import extract_json_object
@@ -26,6 +34,9 @@ class LLMEvaluator:
         self.name = model.name
         self.token_budget = token_budget
         self.schema = inline_schema(Evaluation, exclude=("evaluator", "usage"))
+        question_fields = self.schema["properties"]["questions"]["items"]
+        for name in SERVER_QUESTION_FIELDS:
+            question_fields["properties"].pop(name, None)
 
     async def evaluate(self, interview: EvaluationInput) -> Evaluation:
         """Grade the interview; raise InvalidOutput after two invalid answers."""
@@ -55,6 +66,7 @@ class LLMEvaluator:
                 update={
                     "evaluator": result.provider,
                     "evidence": _verbatim(evaluation.evidence, candidate_text),
+                    "questions": _aligned(evaluation.questions, interview.questions),
                     "usage": usage,
                 }
             )
@@ -75,3 +87,27 @@ def _validated(text: str) -> Evaluation:
 def _verbatim(evidence: list[Evidence], answers: list[str]) -> list[Evidence]:
     """Keep only quotes the candidate really wrote (a model may paraphrase or invent)."""
     return [item for item in evidence if item.quote.strip() and any(item.quote.strip() in a for a in answers)]
+
+
+def _aligned(graded: list[QuestionFeedback], asked: tuple[AnsweredQuestion, ...]) -> list[QuestionFeedback]:
+    """The model's per-question grades matched to the questions asked, in order, with facts the server knows.
+
+    The question's own text replaces the model's wording; an excerpt not found verbatim in the answer (a model may
+    paraphrase) is replaced by the answer's own opening; id, tags and delivery come from the interview.
+    """
+    aligned: list[QuestionFeedback] = []
+    for item, question in zip(graded, asked, strict=False):
+        answer = " ".join(a for a in question.answers if a.strip())
+        quote = item.answer_excerpt.strip().removesuffix("…").strip()
+        aligned.append(
+            item.model_copy(
+                update={
+                    "question": question.shown,
+                    "answer_excerpt": item.answer_excerpt if quote and quote in answer else excerpt(answer),
+                    "question_id": question.question_id,
+                    "skills": list(question.skills),
+                    "delivery": question.delivery,
+                }
+            )
+        )
+    return aligned

@@ -26,7 +26,14 @@ Rubric (each score an integer 0-100):
 Write 2-5 concrete strengths, weaknesses and recommendations tied to what was said; a
 2-4 sentence summary; a one or two sentence overall impression; one comment per category;
 and 2-6 evidence items whose "quote" is copied EXACTLY, character for character, from the
-candidate's messages. Answer with only the JSON object matching the schema."""
+candidate's messages.
+
+Also grade each core question listed in <questions>, in the order given, as one "questions"
+entry: the question; "answer_excerpt" copied EXACTLY from the candidate's answer to it; a
+0-100 "score" with a one-sentence "reason"; the key points it "covered" and "missed" (from
+the key points listed, when there are any); and a "model_answer": a strong answer of a few
+sentences that covers every key point, in the question's style (Situation, Task, Action,
+Result for a behavioral question). Answer with only the JSON object matching the schema."""
 
 CHARS_PER_TOKEN = 4
 TRIM_MARK = " […trimmed]"
@@ -52,7 +59,17 @@ def user_prompt(interview: EvaluationInput, token_budget: int) -> PreparedTransc
         f"Core questions asked: {len(interview.questions)}\n"
     )
     data = json.dumps([{"role": role, "text": text} for role, text in turns], ensure_ascii=False, indent=0)
-    return PreparedTranscript(f"{header}\n<transcript>\n{data}\n</transcript>", trimmed)
+    questions = json.dumps(
+        [
+            {"question": q.question, "type": q.question_type or brief.interview_type, "key_points": list(q.key_points)}
+            for q in interview.questions
+        ],
+        ensure_ascii=False,
+        indent=0,
+    )
+    return PreparedTranscript(
+        f"{header}\n<questions>\n{questions}\n</questions>\n\n<transcript>\n{data}\n</transcript>", trimmed
+    )
 
 
 def fit_to_budget(turns: list[list[str]], max_chars: int) -> int:

@@ -36,6 +36,27 @@ class CategoryComment(BaseModel):
     comment: str
 
 
+class QuestionFeedback(BaseModel):
+    """One core question graded on its own: the answer, a score with its reason, and what a good answer says."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    question: str
+    answer_excerpt: str = Field(description="The candidate's answer, copied exactly (shortened with an ellipsis)")
+    score: int = Field(ge=0, le=100)
+    reason: str = Field(description="One sentence: why this score")
+    covered: list[str] = Field(description="Key points the answer covered")
+    missed: list[str] = Field(description="Key points the answer missed")
+    model_answer: str = Field(description="A strong answer to this question, in its style (STAR for behavioral)")
+    question_id: str | None = None  # the bank's id, when the question came from it
+    skills: list[str] = Field(default_factory=list)  # the bank's tags of the question
+    delivery: dict[str, Any] | None = None  # how a spoken answer was delivered, when it was spoken
+
+
+# Filled from the interview itself, never asked of a model.
+SERVER_QUESTION_FIELDS = ("question_id", "skills", "delivery")
+
+
 class Evaluation(BaseModel):
     """A graded interview; `to_flat` gives the front end's keys."""
 
@@ -52,6 +73,7 @@ class Evaluation(BaseModel):
     evaluator: str = "builtin"
     usage: dict[str, int] = Field(default_factory=dict, description="Vendor token usage of the grading calls")
     notes: list[str] = Field(default_factory=list, description="What the grader left out, e.g. text past its limit")
+    questions: list[QuestionFeedback] = Field(default_factory=list, description="One entry per core question, in order")
 
     def selected(self, pass_mark: int) -> bool:
         """Whether the overall score reaches the pass mark."""
@@ -73,6 +95,7 @@ class Evaluation(BaseModel):
             "behavior_score": self.scores.behavior,
             "selected": self.selected(pass_mark),
             "end": True,
+            "questions": [q.model_dump() for q in self.questions],
             "details": {
                 "strengths": self.strengths,
                 "weaknesses": self.weaknesses,
@@ -99,6 +122,15 @@ class AnsweredQuestion:
     answers: tuple[str, ...]
     key_points: tuple[str, ...] = ()  # what a good answer covers, when the bank knows it
     question_type: str | None = None  # Technical | Behavioral | HR, when known
+    question_id: str | None = None
+    skills: tuple[str, ...] = ()
+    delivery: dict[str, Any] | None = None  # the spoken answers' delivery metrics, when spoken
+    wording: str | None = None  # the bank's wording, without the interviewer's lead-in ("Thanks. Next: ...")
+
+    @property
+    def shown(self) -> str:
+        """The question as feedback shows it."""
+        return self.wording or self.question
 
 
 @dataclass(frozen=True)

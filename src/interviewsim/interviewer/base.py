@@ -97,6 +97,8 @@ class QuestionFacts:
 
     key_points: tuple[str, ...]
     question_type: str | None
+    skills: tuple[str, ...] = ()
+    text: str = ""  # the question as the bank words it
 
 
 QuestionLookup = Callable[[str], QuestionFacts | None]

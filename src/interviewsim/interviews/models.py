@@ -39,6 +39,9 @@ class InterviewSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A drill re-asks one question of an earlier interview: which interview, and which of its core questions (from 0).
+    drill_of: Mapped[str | None] = mapped_column(String(36), default=None)
+    drill_question: Mapped[int | None] = mapped_column(Integer, default=None)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="session", order_by="Message.seq", cascade="all, delete-orphan", lazy="raise"
@@ -82,3 +85,16 @@ class EvaluationRecord(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     usage: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)  # vendor token counts
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ShareLink(Base):
+    """A read-only link to one interview's report, opted into by its owner; revocable and expiring."""
+
+    __tablename__ = "share_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token; never the token
+    session_id: Mapped[str] = mapped_column(ForeignKey("interview_sessions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

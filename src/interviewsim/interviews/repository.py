@@ -21,7 +21,7 @@ from sqlalchemy import Column, Integer, Table
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from interviewsim.interviews.domain import Phase
-from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
+from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message, ShareLink
 from interviewsim.storage.base import Base
 from interviewsim.storage.types import utcnow
 
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 SESSIONS: Table = Base.metadata.tables["interview_sessions"]
 MESSAGES: Table = Base.metadata.tables["messages"]
 EVALUATIONS: Table = Base.metadata.tables["evaluations"]
-TABLES = (SESSIONS, MESSAGES, EVALUATIONS)
+SHARE_LINKS: Table = Base.metadata.tables["share_links"]
+TABLES = (SESSIONS, MESSAGES, EVALUATIONS, SHARE_LINKS)
 
 # The columns an interview turn changes; everything else is fixed when the interview starts.
 PROGRESS_COLUMNS = (
@@ -96,6 +97,12 @@ class RawSql:
         assignments = ", ".join(f"{name} = {p(n)}" for n, name in enumerate(PROGRESS_WRITTEN, start=1))
         self.save_progress = f"UPDATE {SESSIONS.name} SET {assignments} WHERE id = {p(len(PROGRESS_WRITTEN) + 1)}"
         self.active_sessions = f"SELECT count(*) FROM {SESSIONS.name} WHERE phase != {p(1)} AND updated_at >= {p(2)}"
+        self.evaluations_of_user = f"{_select_from(EVALUATIONS)} WHERE user_id = {p(1)} ORDER BY created_at"
+        self.share_link = f"{_select_from(SHARE_LINKS)} WHERE token_hash = {p(1)}"
+        self.revoke_share_links = (
+            f"UPDATE {SHARE_LINKS.name} SET revoked_at = {p(1)} "
+            f"WHERE session_id = {p(2)} AND user_id = {p(3)} AND revoked_at IS NULL"
+        )
         self.ping = "SELECT 1"
 
 
@@ -162,6 +169,25 @@ class InterviewRepository(ABC):
         """Store an interview's evaluation."""
         await self._insert(EVALUATIONS, _columns(EVALUATIONS, record))
 
+    async def evaluations_of_user(self, user_id: str) -> list[EvaluationRecord]:
+        """Every stored evaluation of the user's interviews, oldest first."""
+        return [
+            EvaluationRecord(**row) for row in await self._rows(EVALUATIONS, self._sql.evaluations_of_user, user_id)
+        ]
+
+    async def add_share_link(self, link: ShareLink) -> None:
+        """Store a share link (by its token's hash)."""
+        await self._insert(SHARE_LINKS, _columns(SHARE_LINKS, link))
+
+    async def share_link(self, token_hash: str) -> ShareLink | None:
+        """The share link with this token hash, revoked and expired ones included."""
+        rows = list(await self._rows(SHARE_LINKS, self._sql.share_link, token_hash))
+        return ShareLink(**rows[0]) if rows else None
+
+    async def revoke_share_links(self, session_id: str, user_id: str, when: datetime) -> None:
+        """Revoke every live share link of the user's interview."""
+        await self._write(self._sql.revoke_share_links, when, session_id, user_id)
+
     async def commit(self) -> None:
         """Write what the interviews' flow changed, then make everything durable (an answer before a provider call)."""
         for session, saved in list(self._tracked.values()):
@@ -213,6 +239,14 @@ class InterviewRepository(ABC):
     @abstractmethod
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
         """Write the progress columns (and updated_at) of one interview."""
+
+    @abstractmethod
+    async def _rows(self, table: Table, sql: str, *arguments: Any) -> Iterable[Row]:
+        """The rows of `table` a read-only statement selects."""
+
+    @abstractmethod
+    async def _write(self, sql: str, *arguments: Any) -> None:
+        """Run one UPDATE or DELETE in the transaction."""
 
     @property
     @abstractmethod

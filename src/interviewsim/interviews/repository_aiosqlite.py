@@ -76,6 +76,11 @@ def _row(table: Table, values: Sequence[Any]) -> Row:
     }
 
 
+def _argument(value: Any) -> Any:
+    """A statement argument as SQLite stores it (timestamps as SQLAlchemy's text)."""
+    return _timestamp_in(value) if isinstance(value, datetime) else value
+
+
 def _stored(convert: Callable[[Any], Any] | None, value: Any) -> Any:
     return value if convert is None else convert(value)
 
@@ -170,6 +175,14 @@ class AiosqliteInterviewRepository(InterviewRepository):
         connection = await self._begin()
         with unavailable_on_failure():
             await connection.execute(_SQL.save_progress, [*arguments, session_id])
+
+    async def _rows(self, table: Table, sql: str, *arguments: Any) -> Iterable[Row]:
+        return await self._fetch(table, sql, *map(_argument, arguments))
+
+    async def _write(self, sql: str, *arguments: Any) -> None:
+        connection = await self._begin()
+        with unavailable_on_failure():
+            await connection.execute(sql, [_argument(value) for value in arguments])
 
     @property
     def _sql(self) -> RawSql:

@@ -109,6 +109,15 @@ class AsyncpgInterviewRepository(InterviewRepository):
         with unavailable_on_disconnect():
             await connection.execute(_SQL.save_progress, *(values[name] for name in PROGRESS_WRITTEN), session_id)
 
+    async def _rows(self, table: Table, sql: str, *arguments: Any) -> Iterable[Row]:
+        async with self._reading() as connection:
+            return await connection.fetch(sql, *arguments)
+
+    async def _write(self, sql: str, *arguments: Any) -> None:
+        connection = await self._begin()
+        with unavailable_on_disconnect():
+            await connection.execute(sql, *arguments)
+
     @property
     def _sql(self) -> RawSql:
         return _SQL

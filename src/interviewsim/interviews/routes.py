@@ -170,6 +170,8 @@ async def session_detail(session_id: SessionId, user: CurrentUser, service: Serv
         ended_by=session.ended_by,
         messages=[_message(m) for m in messages],
         evaluation=evaluation.payload if evaluation else None,
+        drill_of=session.drill_of,
+        drill_question=session.drill_question,
         tokens=_token_totals(by_role.values()),
         tokens_by_role=by_role,
     )

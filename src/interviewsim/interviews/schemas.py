@@ -63,6 +63,13 @@ SessionId = Annotated[
 ]
 
 
+class DrillRequest(Lenient):
+    """Practise one core question of an earlier interview again."""
+
+    session_id: str = Field(min_length=1, max_length=64, pattern=SESSION_ID)
+    question_index: int = Field(ge=0, le=100, description="The core question's position in that interview, from 0")
+
+
 class StartSessionRequest(Lenient):
     """POST /api/start-session."""
 
@@ -76,6 +83,9 @@ class StartSessionRequest(Lenient):
     resume: str | None = Field(default=None, max_length=MAX_RESUME_CHARS, pattern=NO_NUL)
     seed: int | None = Field(
         default=None, ge=0, lt=2**31, description="Replays the same built-in interview; random when omitted"
+    )
+    drill: DrillRequest | None = Field(
+        default=None, description="A short interview on one question of an earlier interview (and a follow-up)"
     )
 
     @field_validator("interview_type", mode="before")
@@ -189,6 +199,8 @@ class SessionDetailOut(SessionSummaryOut):
     ended_by: str | None
     messages: list[MessageOut]
     evaluation: dict[str, Any] | None
+    drill_of: str | None = Field(default=None, description="The interview whose question this drill practised")
+    drill_question: int | None = Field(default=None, description="That question's position there, from 0")
     tokens: dict[str, int] = Field(description="Vendor token usage of the whole interview (interviewer and grading)")
     tokens_by_role: dict[str, dict[str, int]] = Field(description="The same usage split into interviewer and evaluator")
 
@@ -210,6 +222,11 @@ class EvaluationOut(BaseModel):
     selected: bool
     end: Literal[True] = True
     details: dict[str, Any]
+    questions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Per core question: question, answer_excerpt, score, reason, covered, missed, model_answer, "
+        "skills, delivery (when spoken)",
+    )
 
 
 class ChatOut(ReplyOut):
@@ -226,4 +243,5 @@ class ChatOut(ReplyOut):
     behavior_score: int | None = None
     selected: bool | None = None
     details: dict[str, Any] | None = None
+    questions: list[dict[str, Any]] | None = None
     closing_text: str | None = None

@@ -17,11 +17,11 @@ from interviewsim.evaluation.schema import Evaluation
 from interviewsim.interviewer.base import InterviewerReply, ReplyDelta, TurnContext
 from interviewsim.interviewer.streaming import stream_turn
 from interviewsim.interviews import flow
-from interviewsim.interviews.domain import Directive, Phase
+from interviewsim.interviews.domain import Directive, Phase, TurnKind
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
 from interviewsim.interviews.repository import InterviewRepository
-from interviewsim.interviews.schemas import END_MARKERS, ChatRequest, StartSessionRequest
-from interviewsim.interviews.transcript import brief_of, evaluation_input, turns_of
+from interviewsim.interviews.schemas import END_MARKERS, ChatRequest, DrillRequest, StartSessionRequest
+from interviewsim.interviews.transcript import answered_questions, brief_of, evaluation_input, turns_of
 from interviewsim.language.conduct import is_rude
 from interviewsim.shared.speakable import clean_for_speech
 from interviewsim.storage.types import utcnow
@@ -30,6 +30,7 @@ from interviewsim.vendors.errors import ProviderError, upstream_failure
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+DRILL_MINUTES = 5
 ENDED_BY_MARKER = {"[END_INTERVIEW_TIME_UP]": "time_up", "[END_INTERVIEW_MANUAL]": "manual"}
 
 
@@ -85,6 +86,8 @@ class InterviewService:
 
     async def start(self, user: AuthUser, request: StartSessionRequest) -> tuple[str, TurnResult]:
         """Create an interview and return the interviewer's opening turn."""
+        if request.drill is not None:
+            return await self.start_drill(user, request.drill)
         session = InterviewSession(
             id=str(uuid.uuid4()),
             user_id=user.id,
@@ -111,6 +114,50 @@ class InterviewService:
         await self._store_reply(session, [], reply)
         await self.repository.commit()
         return session.id, self._turn_result(session, reply)
+
+    async def start_drill(self, user: AuthUser, drill: DrillRequest) -> tuple[str, TurnResult]:
+        """A short interview that asks one core question of the user's earlier interview again."""
+        original = await self._owned(drill.session_id, user)
+        asked = answered_questions(await self.repository.messages(original.id), self.engines.question_lookup)
+        if drill.question_index >= len(asked):
+            raise NotFound(f"That interview has no question number {drill.question_index + 1} to practise.")
+        question = asked[drill.question_index]
+        facts = self.engines.question_lookup(question.question_id) if question.question_id else None
+        session = InterviewSession(
+            id=str(uuid.uuid4()),
+            user_id=user.id,
+            domain=original.domain,
+            role=original.role,
+            interview_type=original.interview_type,
+            difficulty=original.difficulty,
+            duration=DRILL_MINUTES,
+            voice_style=original.voice_style,
+            job_description=original.job_description,
+            resume=original.resume,
+            seed=secrets.randbelow(2**31),
+            # Straight to the question: no warm-up, and one core question planned, so the interviewer may follow
+            # up on the answer and then wraps up.
+            phase=Phase.CORE,
+            warmup_exchanges=0,
+            questions_asked=1,
+            questions_planned=1,
+            consecutive_rude=0,
+            created_at=self.clock(),
+            drill_of=original.id,
+            drill_question=drill.question_index,
+        )
+        text = facts.text if facts and facts.text else question.question
+        opening = InterviewerReply(
+            text=text,
+            voice=clean_for_speech(text),
+            kind=TurnKind.QUESTION,
+            question_id=question.question_id,
+            provider="drill",
+        )
+        await self.repository.add_session(session)
+        await self._store_reply(session, [], opening)
+        await self.repository.commit()
+        return session.id, self._turn_result(session, opening)
 
     async def reply(self, turn: PendingTurn) -> TurnResult:
         """The interviewer's whole reply to the turn begun by `begin_turn`, stored."""

@@ -4,6 +4,7 @@
 
 import { VoiceLink } from "/web/voice.js";
 import { AnswerRecorder, recordingSupported } from "./recorder.js";
+import { showQuestions, showSkills, wireReport } from "./report.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -514,29 +515,46 @@ async function startInterview(event) {
   button.textContent = "Starting…";
   try {
     const started = await api("/api/start-session", { method: "POST", body });
-    stopInterview();
-    state.session = {
-      id: started.session_id,
-      voice: body.voice_style,
-      deadline: Date.now() + body.duration * 60_000,
-      ended: false,
-      label: `${body.interview_type} · ${body.role} · ${body.difficulty}`,
-    };
-    $("transcript").replaceChildren();
-    hideChatError();
-    setBusy(false); // re-enables Send and End after an earlier interview ended
-    $("answer").value = "";
-    showView("interview", $("answer"));
-    state.timer = setInterval(tick, 1000);
-    tick();
-    if ($("mode-voice").checked) startVoice(started.first_question);
-    else applyReply(started.first_question, addBubble("interviewer"));
+    enterInterview(started, body, `${body.interview_type} · ${body.role} · ${body.difficulty}`);
   } catch (e) {
     if (!handleAuthError(e)) error.textContent = e.message;
   } finally {
     button.disabled = false;
     button.textContent = "Start interview";
   }
+}
+
+function enterInterview(started, body, label) {
+  stopInterview();
+  state.session = {
+    id: started.session_id,
+    voice: body.voice_style,
+    deadline: Date.now() + body.duration * 60_000,
+    ended: false,
+    label,
+  };
+  $("transcript").replaceChildren();
+  hideChatError();
+  setBusy(false); // re-enables Send and End after an earlier interview ended
+  $("answer").value = "";
+  showView("interview", $("answer"));
+  state.timer = setInterval(tick, 1000);
+  tick();
+  if ($("mode-voice").checked) startVoice(started.first_question);
+  else applyReply(started.first_question, addBubble("interviewer"));
+}
+
+// A drill: a short interview on one question of an earlier interview (the server copies its settings).
+async function startDrill(sessionId, questionIndex) {
+  const detail = await api(`/api/sessions/${encodeURIComponent(sessionId)}`);
+  const body = {
+    domain: detail.domain,
+    role: detail.role,
+    voice_style: detail.voice_style,
+    drill: { session_id: sessionId, question_index: questionIndex },
+  };
+  const started = await api("/api/start-session", { method: "POST", body });
+  enterInterview(started, { ...body, duration: 5 }, `Drill · ${detail.role} · question ${questionIndex + 1}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -687,7 +705,7 @@ function applyReply(reply, bubble) {
     session.ended = true;
     clearInterval(state.timer);
     setBusy(false);
-    showResults(reply, { label: session.label });
+    showResults(reply, { label: session.label, sessionId: session.id });
   }
 }
 
@@ -699,7 +717,7 @@ async function showIfEnded(session) {
     if (detail.status !== "ended" || !detail.evaluation) return false;
     session.ended = true;
     clearInterval(state.timer);
-    showResults(detail.evaluation, { label: session.label, messages: detail.messages });
+    showResults(detail.evaluation, { label: session.label, messages: detail.messages, sessionId: session.id });
     return true;
   } catch {
     return false;
@@ -938,7 +956,7 @@ function barChart(evaluation) {
   return chart;
 }
 
-function showResults(evaluation, { label = "", messages = null } = {}) {
+function showResults(evaluation, { label = "", messages = null, sessionId = null } = {}) {
   $("results-meta").textContent = label;
   $("unfinished").hidden = true;
   $("results-head").hidden = false;
@@ -964,6 +982,7 @@ function showResults(evaluation, { label = "", messages = null } = {}) {
     entry.append(el("blockquote", "", `“${item.quote}”`), el("p", "", item.comment || ""));
     return entry;
   }));
+  showQuestions(evaluation, { sessionId, startDrill, request });
   showTranscript(messages);
   showView("results");
 }
@@ -988,7 +1007,8 @@ async function finishUnfinished() {
   try {
     const evaluation = await api("/api/results", { method: "POST", body: { session_id: sessionId } });
     const detail = await api(`/api/sessions/${encodeURIComponent(sessionId)}`);
-    showResults(evaluation, { label: $("results-meta").textContent, messages: detail.messages });
+    const label = $("results-meta").textContent;
+    showResults(evaluation, { label, messages: detail.messages, sessionId });
   } catch (e) {
     if (!handleAuthError(e)) $("unfinished-error").textContent = e.message;
   } finally {
@@ -1023,6 +1043,7 @@ async function loadHistory() {
     status.textContent = sessions.length ? "" : "No interviews yet. Start one to see it here.";
     $("history-list").replaceChildren(...sessions.map(historyItem));
     $("trend-chart").replaceChildren(trendChart(sessions));
+    showSkills(api);
   } catch (e) {
     if (!handleAuthError(e)) status.textContent = e.message;
   }
@@ -1054,7 +1075,7 @@ async function openSession(id) {
     const detail = await api(`/api/sessions/${encodeURIComponent(id)}`);
     const label = `${detail.interview_type} · ${detail.role} · ${formatDate(detail.created_at)}`;
     if (detail.evaluation) {
-      showResults(detail.evaluation, { label, messages: detail.messages });
+      showResults(detail.evaluation, { label, messages: detail.messages, sessionId: id });
       return;
     }
     // Not graded yet: offer to end and grade it (that is what /api/results does).
@@ -1122,6 +1143,7 @@ async function init() {
   $("mute").addEventListener("click", toggleMute);
   $("finish-button").addEventListener("click", finishUnfinished);
   setUpRecorder();
+  wireReport();
   renderMute();
 
   await loadConfig();

@@ -11,7 +11,7 @@ import asyncio
 import functools
 from concurrent.futures import ThreadPoolExecutor
 
-from interviewsim.evaluation.builtin import content, delivery, evidence, feedback, penalties
+from interviewsim.evaluation.builtin import content, delivery, evidence, feedback, penalties, questions
 from interviewsim.evaluation.builtin.answers import Facts, gather
 from interviewsim.evaluation.builtin.bounds import bound
 from interviewsim.evaluation.builtin.stats import percent
@@ -71,6 +71,7 @@ def evaluate(interview: EvaluationInput) -> Evaluation:
         evidence=evidence.evidence_of(facts),
         evaluator="builtin",
         notes=list(facts.notes),
+        questions=questions.questions_of(facts),
     )
     return Evaluation.model_validate(evaluation.model_dump())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from interviewsim.evaluation.schema import AnsweredQuestion, EvaluationInput
@@ -28,7 +29,7 @@ def bound(interview: EvaluationInput) -> Bounded:
     for question in interview.questions:
         kept, budget, cut = _take(question.answers, min(MAX_QUESTION_CHARS, budget), budget)
         cut_answers += cut
-        questions.append(AnsweredQuestion(question.question, kept, question.key_points, question.question_type))
+        questions.append(dataclasses.replace(question, answers=kept))
     messages = [text for role, text in interview.transcript if role == "user"]
     messages += [a for q in questions for a in q.answers]
     distinct = tuple(dict.fromkeys(m for m in messages if m.strip()))
