@@ -97,35 +97,22 @@ class FallbackVoice:
         self.members = list(members)
         self.name = ",".join(m.name for m in self.members)
 
-    async def synthesize(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
+    def synthesize(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
         """Stream the first member's audio that starts; a failure mid-stream is not retried."""
-        errors: list[ProviderError] = []
-        for member in self.members:
-            audio = member.synthesize(text, style)
-            try:
-                first = await anext(audio, b"")
-            except ProviderError as error:
-                log.warning("voice %s failed (%s); trying the next", member.name, error.message)
-                errors.append(error)
-                continue
-            if first:
-                yield first
-            async for chunk in audio:
-                yield chunk
-            return
-        raise _last_error(errors, "voice")
+        return self._first_that_starts([member.synthesize(text, style) for member in self.members])
 
-    async def synthesize_pcm(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
+    def synthesize_pcm(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
         """Raw PCM from the first member that speaks PCM and starts; a failure mid-stream is not retried."""
+        speakers = [member for member in self.members if isinstance(member, PcmVoice)]
+        return self._first_that_starts([member.synthesize_pcm(text, style) for member in speakers])
+
+    async def _first_that_starts(self, streams: list[AsyncIterator[bytes]]) -> AsyncIterator[bytes]:
         errors: list[ProviderError] = []
-        for member in self.members:
-            if not isinstance(member, PcmVoice):
-                continue
-            audio = member.synthesize_pcm(text, style)
+        for audio in streams:
             try:
                 first = await anext(audio, b"")
             except ProviderError as error:
-                log.warning("voice %s failed (%s); trying the next", member.name, error.message)
+                log.warning("voice %s failed (%s); trying the next", error.provider, error.message)
                 errors.append(error)
                 continue
             if first:
@@ -134,9 +121,7 @@ class FallbackVoice:
                 yield chunk
             return
         if not errors:
-            raise ProviderError(
-                self.name, "no configured voice can speak raw PCM for a live interview", retryable=False
-            )
+            raise ProviderError(self.name, "no configured voice can speak this format", retryable=False)
         raise _last_error(errors, "voice")
 
 
