@@ -51,3 +51,26 @@ def test_docs_pages_load_their_viewer_from_this_server_under_a_policy(site: str,
     for asset in re.findall(r"""(?:src|href)="(/docs-assets/[^"]+)\"""", html):
         fetched = httpx.get(f"{site}{asset}")
         assert fetched.status_code == 200 and len(fetched.content) > 1000, asset
+
+
+IMPORT = re.compile(r"""^(?:import|export)\b[^"';]*?\bfrom\s+["']([^"']+)["']|^import\s+["']([^"']+)["']""", re.M)
+
+
+def test_every_module_the_page_imports_is_served_as_javascript(site: str) -> None:
+    """The page's script is ES modules: each one, followed from app.js, must load under the same headers."""
+    seen: set[str] = set()
+    pending = ["/web/app.js"]
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        response = httpx.get(f"{site}{path}")
+        assert response.status_code == 200, path
+        assert "javascript" in response.headers["content-type"], path  # browsers refuse other types for modules
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        for match in IMPORT.finditer(response.text):
+            target = match.group(1) or match.group(2)
+            assert target.startswith(("./", "/web/")), f"{path} imports {target} from outside the page"
+            pending.append("/web/" + target.removeprefix("./").removeprefix("/web/"))
+    assert {"/web/auth.js", "/web/api.js", "/web/sse.js", "/web/views.js", "/web/charts.js"} <= seen
