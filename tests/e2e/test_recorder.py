@@ -91,9 +91,9 @@ def test_a_recorded_answer_is_transcribed_edited_and_sent_with_its_delivery(
         box = page.get_by_label("Your answer")
         expect(box).to_have_value(re.compile(r"\bindex\b", re.IGNORECASE), timeout=WAIT_MS)
         heard = box.input_value()
-        # Whisper may write "orders" as "order's": compare words, not punctuation.
+        # Whisper hears "orders table" as "order's table" or "order stable" at times: check sturdier words.
         words = set(re.findall(r"[a-z]+", heard.lower().replace("'", "")))
-        assert {"orders", "latency"} <= words, heard
+        assert {"index", "latency", "measure"} <= words, heard
         replies = interviewer_replies(page)
         before = replies.count()
         box.press("Enter")
