@@ -42,11 +42,17 @@ def start_body(candidate: int) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class VendorPlan:
-    """What one interview against the fakes does, and the fake latency each request waits for."""
+    """What one interview against the fakes does, and the fake latency each request waits for.
+
+    `speak`: each reply is followed by /api/tts. `grade_at_end`: the evaluation is made by the end
+    marker (interviewsim); otherwise by /api/results (the floor app, which stores nothing).
+    """
 
     turns: int
     latency: FakeLatency
     audio_bytes: int
+    speak: bool = True
+    grade_at_end: bool = True
 
     @property
     def interviewer_turns(self) -> int:
@@ -54,14 +60,20 @@ class VendorPlan:
         return self.turns + 2
 
     @property
+    def requests(self) -> int:
+        """HTTP requests one interview makes."""
+        return self.turns * (2 if self.speak else 1) + 3
+
+    @property
     def ideal_seconds(self) -> float:
         """One interview's time if the server added nothing: the sum of the fakes' latencies it waits for."""
         lat = self.latency
-        return lat.anthropic * (self.turns + 2) + lat.gemini + self.turns * lat.tts_total
+        return lat.anthropic * (self.turns + 2) + lat.gemini + (self.turns * lat.tts_total if self.speak else 0.0)
 
     def expected_calls(self, interviews: int) -> dict[str, int]:
         """Vendor requests that many interviews must make."""
-        return {"anthropic": interviews * (self.turns + 2), "gemini": interviews, "eleven": interviews * self.turns}
+        speeches = interviews * self.turns if self.speak else 0
+        return {"anthropic": interviews * (self.turns + 2), "gemini": interviews, "eleven": speeches}
 
 
 async def vendor_interview(api: Api, plan: VendorPlan, candidate: int) -> None:
@@ -79,14 +91,16 @@ async def vendor_interview(api: Api, plan: VendorPlan, candidate: int) -> None:
         if reply is None:
             continue
         api.recorder.turns += 1
-        await api.speak(reply["voice_response"], style, lat.tts_first_byte, lat.tts_total, plan.audio_bytes)
+        if plan.speak:
+            await api.speak(reply["voice_response"], style, lat.tts_first_byte, lat.tts_total, plan.audio_bytes)
     end_body = {"session_id": session_id, "user_message": END}
-    ended = await api.post("chat:end", "/api/chat", end_body, lat.anthropic + lat.gemini)
+    grading = lat.gemini if plan.grade_at_end else 0.0
+    ended = await api.post("chat:end", "/api/chat", end_body, lat.anthropic + grading)
     if ended is not None:
         api.recorder.turns += 1
         if ended.get("end") is not True:
             api.recorder.error("chat:end", "reply without end: true")
-    await api.post("results", "/api/results", {"session_id": session_id}, 0.0)
+    await api.post("results", "/api/results", {"session_id": session_id}, lat.gemini - grading)
 
 
 async def stream_interview(api: Api, turns: int, latency: FakeLatency, candidate: int) -> None:

@@ -65,7 +65,10 @@ class BenchConfig:
     voice_repeats: int = 10
     floor_requests: int = 200
     ramp: float | None = None  # seconds over which candidates start; None: one interviewer latency
-    server_log_level: str = "WARNING"
+    burst_ramp: float = 0.01  # the burst start (a cohort starting together): vendor_burst and the floor pairs
+    floor_app: bool = True  # measure the floor app (bench/floor.py) beside ours
+    floor_pairs: int = 1  # alternating ours/floor runs; the ratios are their medians
+    server_log_level: str = "INFO"  # as `make run` and `interviewsim serve` log
     out_dir: Path = DEFAULT_OUT
     progress: bool = True
     strict: bool = False
@@ -99,6 +102,8 @@ PLAIN = (
     "turns",
     "rounds",
     "ramp",
+    "burst_ramp",
+    "floor_pairs",
     "stream_concurrency",
     "builtin_interviews",
     "builtin_turns",
@@ -118,6 +123,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-k", "--turns", type=int, help=f"answers per interview before the end marker (4, max {MAX_TURNS})")
     p.add_argument("--rounds", type=int, help="interviews each candidate runs back to back (1)")
     p.add_argument("--ramp", type=float, help="seconds over which candidates start (one Claude latency)")
+    p.add_argument("--burst-ramp", type=float, help="the burst start's spread in seconds (0.01): everyone at once")
+    p.add_argument("--no-floor", action="store_true", help="skip the floor app (ours against a minimal app)")
+    p.add_argument("--floor-pairs", type=int, help="alternating ours/floor runs per database (1)")
     p.add_argument("--latency", type=float, help="every fake vendor's latency in seconds (1.0; --quick 0.1)")
     p.add_argument("--anthropic-latency", type=float, help="override: Claude reply / first token")
     p.add_argument("--gemini-latency", type=float, help="override: Gemini evaluation")
@@ -132,7 +140,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--builtin-concurrency", type=int, help="concurrent built-in candidates (1)")
     p.add_argument("--sessions-for-rss", type=int, help="sessions created for the RSS growth phase (2000)")
     p.add_argument("--voice-repeats", type=int, help="built-in voice syntheses timed (10)")
-    p.add_argument("--server-log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="LOG_LEVEL (WARNING)")
+    p.add_argument("--server-log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="LOG_LEVEL (INFO)")
     p.add_argument("--out", type=Path, help=f"directory for results-<timestamp>.json ({DEFAULT_OUT})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -175,6 +183,7 @@ def from_args(argv: list[str] | None = None) -> BenchConfig:
         progress=not args.no_progress,
         strict=args.strict,
         profile=args.profile,
+        floor_app=not args.no_floor,
         redis_url=args.redis_url,
         compare_workers=args.compare_workers,
     )
@@ -193,6 +202,8 @@ def _validate(config: BenchConfig) -> None:
         raise SystemExit(f"--turns and --builtin-turns must be 1..{MAX_TURNS}")
     if min(config.concurrency, config.rounds, config.builtin_concurrency, config.rss_concurrency) < 1:
         raise SystemExit("--concurrency, --rounds and --builtin-concurrency must be at least 1")
+    if config.floor_pairs < 1 or config.burst_ramp < 0:
+        raise SystemExit("--floor-pairs must be at least 1 and --burst-ramp not negative")
     if not 1 <= config.workers <= 64:
         raise SystemExit("--workers must be 1..64")
     if config.profile and (config.workers > 1 or config.compare_workers):

@@ -6,7 +6,9 @@ import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from rich.progress import Progress, TaskID
@@ -16,12 +18,13 @@ from bench.client import Api, Recorder, client_session, floor, probe
 from bench.config import BenchConfig
 from bench.loop import LagMonitor
 from bench.procfs import CpuMeter, tree_memory_mb
-from bench.services import FakeVendors, ServerProcess
+from bench.services import FakeVendors, ServerProcess, Unavailable, log_errors
 from bench.stats import summarize_ms
 
 STREAM_PATH = "/api/chat/stream"
 RSS_WARMUP_SESSIONS = 200
 VENDORS = ("anthropic", "gemini", "eleven")
+BURST_RAMP_MAX = 0.1  # seconds: starts spread over less than this are a burst (everyone at once)
 
 
 def server_settings(config: BenchConfig, database: str) -> dict[str, str]:
@@ -84,23 +87,87 @@ class Driver:
 
 
 async def vendor_phase(
-    config: BenchConfig, fakes: FakeVendors, server: ServerProcess, driver: Driver
+    config: BenchConfig, fakes: FakeVendors, server: ServerProcess, driver: Driver, ramp: float | None = None
 ) -> dict[str, Any]:
-    """Whole interviews through every route, the vendors faked at a fixed latency."""
+    """Whole interviews through every route, the vendors faked at a fixed latency; starts spread over `ramp` s."""
     plan = candidates.VendorPlan(config.turns, config.latency, fakes.audio_bytes)
+    spread = ramp if ramp is not None else config.ramp if config.ramp is not None else config.latency.anthropic
+    label = "burst start" if spread <= BURST_RAMP_MAX else "ramped start"
+    return await load_phase(config, fakes, server, driver, plan, spread, f"interviews on fake vendors, {label}")
+
+
+async def floor_phase(
+    config: BenchConfig, fakes: FakeVendors, server: ServerProcess, driver: Driver, floor_app: ServerProcess
+) -> dict[str, Any]:
+    """Ours against the floor app, in alternating pairs: the same burst of interviews (no TTS), same-run ratios."""
+    plan = candidates.VendorPlan(config.turns, config.latency, fakes.audio_bytes, speak=False)
+    floor_plan = replace(plan, grade_at_end=False)  # the floor grades on /api/results: it stores nothing
+    try:
+        floor_app.start()
+    except Unavailable as error:
+        return {"unavailable": f"the floor app did not start: {error}"}
+    pairs: list[dict[str, Any]] = []
+    try:
+        for number in range(1, config.floor_pairs + 1):
+            ours = await load_phase(
+                config, fakes, server, driver, plan, config.burst_ramp, f"pair {number}: ours, burst", tokens=False
+            )
+            least = await load_phase(
+                config,
+                fakes,
+                floor_app,
+                driver,
+                floor_plan,
+                config.burst_ramp,
+                f"pair {number}: floor app",
+                tokens=False,
+            )
+            pairs.append({"ours": ours, "floor": least, "ratios": floor_ratios(ours, least)})
+    finally:
+        floor_app.stop()
+    return {
+        "ramp_s": config.burst_ramp,
+        "pairs": pairs,
+        "ratios": {name: median([pair["ratios"][name] for pair in pairs]) for name in pairs[0]["ratios"]},
+        "errors_total": sum(pair["ours"]["errors_total"] + pair["floor"]["errors_total"] for pair in pairs),
+        "floor_log_errors": log_errors(floor_app.log_path),
+    }
+
+
+def floor_ratios(ours: dict[str, Any], least: dict[str, Any]) -> dict[str, float]:
+    """Ours as multiples of the floor (CPU per request, requests/s) and chat's added p50 beyond the floor's."""
+    chat, floor_chat = ours["routes"]["chat"]["added_ms"]["p50"], least["routes"]["chat"]["added_ms"]["p50"]
+    return {
+        "cpu_per_request": round(ours["server_cpu_ms_per_request"] / max(least["server_cpu_ms_per_request"], 1e-9), 3),
+        "throughput": round(ours["requests_per_s"] / max(least["requests_per_s"], 1e-9), 3),
+        "chat_p50_beyond_floor_ms": round((chat or 0.0) - (floor_chat or 0.0), 2),
+    }
+
+
+async def load_phase(
+    config: BenchConfig,
+    fakes: FakeVendors,
+    server: ServerProcess,
+    driver: Driver,
+    plan: candidates.VendorPlan,
+    ramp: float,
+    description: str,
+    *,
+    tokens: bool = True,
+) -> dict[str, Any]:
+    """`config.concurrency` candidates × `config.rounds` interviews of `plan`, measured from every side."""
     interviews = config.concurrency * config.rounds
-    per_interview = 2 * config.turns + 3
     warmup = Recorder()  # one unmeasured interview: the server's vendor clients connect and its code warms up
     await driver.drive(server.base_url, warmup, 1, lambda api, _: candidates.vendor_interview(api, plan, 0))
     async with client_session() as http:
         floor_samples = await floor(http, fakes.urls["control"] + "/null", config.floor_requests)
-    task, tick = driver.task("interviews on fake vendors", interviews * per_interview)
+    task, tick = driver.task(description, interviews * plan.requests)
     recorder = Recorder(on_request=tick)
     calls_before = fakes.stats()
     fakes.timer_lateness()  # a new window: only this phase's lateness is reported
+    load_before = os.getloadavg()
     meter = CpuMeter({"server": server.pid, "fakes": fakes.pid, "client": os.getpid()}, trees=("server",))
     lag = LagMonitor()
-    ramp = config.ramp if config.ramp is not None else config.latency.anthropic
 
     async def candidate(api: Api, worker: int) -> None:
         for round_number in range(config.rounds):
@@ -121,10 +188,11 @@ async def vendor_phase(
 
     wall = await run()
     cpu, server_cpu = meter.read(), meter.seconds("server")
-    tokens = await tokens_per_interview(server.base_url, TOKEN_SAMPLE)
+    load_after = os.getloadavg()
+    usage = await tokens_per_interview(server.base_url, TOKEN_SAMPLE) if tokens else {}
     requests = sum(len(samples) for samples in recorder.added.values()) + recorder.error_total()
     completed = len(recorder.added["results"])  # interviews that got to the end
-    driver.progress.update(task, completed=interviews * per_interview)
+    driver.progress.update(task, completed=interviews * plan.requests)
     calls_after = fakes.stats()
     lateness = fakes.timer_lateness()
     actual = _grown(calls_before, calls_after, "requests")
@@ -142,10 +210,12 @@ async def vendor_phase(
         "warmup_errors": _errors_by_status(warmup),
         "turns": recorder.turns,
         "turns_expected": interviews * plan.interviewer_turns,
+        "requests": requests,
         "wall_s": round(wall, 3),
         "ideal_wall_s": round(ideal_wall, 3),
         "ramp_s": ramp,
         "turns_per_s": round(recorder.turns / wall, 2),
+        "requests_per_s": round(requests / wall, 2),
         "ideal_turns_per_s": round(ideal, 2),
         "throughput_ratio": round(recorder.turns / wall / ideal, 4),
         "vendor_calls": {"expected": expected, "actual": actual, "match": expected == actual},
@@ -158,7 +228,8 @@ async def vendor_phase(
         "client": {"floor_ms": summarize_ms(floor_samples), "loop_lag_ms": summarize_ms(lag.lags)},
         "server_probe_ms": summarize_ms(probes),
         "fake_timer_lateness_ms": lateness,
-        "tokens_per_interview": tokens,
+        "loadavg": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
+        "tokens_per_interview": usage,
     }
 
 

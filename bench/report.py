@@ -52,6 +52,19 @@ VARIANT_KEYS = (
     "vendor.vendor_connections_opened",
     "vendor.server_cpu_ms_per_request",
     "vendor.server_cpu_ms_per_interview",
+    "vendor.requests_per_s",
+    "vendor.loadavg.before",
+    *(f"vendor_burst.routes.{route}.added_ms.{stat}" for route in ROUTES for stat in _STATS),
+    "vendor_burst.errors_total",
+    "vendor_burst.throughput_ratio",
+    "vendor_burst.requests_per_s",
+    "vendor_burst.server_cpu_ms_per_request",
+    "vendor_burst.server_probe_ms.p99",
+    "floor.pairs",
+    "floor.ratios.cpu_per_request",
+    "floor.ratios.throughput",
+    "floor.ratios.chat_p50_beyond_floor_ms",
+    "floor.errors_total",
     "stream.available",
     "stream.first_delta_added_ms",
     "builtin.turn_ms.p50",
@@ -79,8 +92,11 @@ def _has(data: Any, dotted: str) -> bool:
 def missing_keys(results: dict[str, Any]) -> list[str]:
     """Metric keys a results file lacks (a phase reported unavailable lacks its own keys by design)."""
     missing = [key for key in METRIC_KEYS if not _has(results, key)]
+    skipped = set() if results.get("meta", {}).get("config", {}).get("floor_app", True) else {"floor"}
     for database, variant in results.get("variants", {}).items():
         for key in VARIANT_KEYS:
+            if key.split(".")[0] in skipped:
+                continue
             section = variant.get(key.split(".")[0], {})
             if "unavailable" not in section and not _has(variant, key):
                 missing.append(f"variants.{database}.{key}")
@@ -128,48 +144,11 @@ def targets_table(checks: list[Check]) -> Table:
 def context_lines(database: str, variant: dict[str, Any], results_nproc: int) -> list[str]:
     """Run context worth reading next to the numbers: memory, CPU, the client's own floor."""
     lines = []
-    vendor, builtin, rss = variant["vendor"], variant["builtin"], variant["rss"]
-    if "unavailable" not in vendor:
-        cpu = vendor["cpu_pct"]
-        client = vendor["client"]
-        lines.append(
-            f"[{database}] vendor phase: {vendor['interviews']} interviews, {vendor['turns']} turns in "
-            f"{vendor['wall_s']:.1f} s; server peak RSS {vendor['server_memory']['peak_rss_mb']:.1f} MB; "
-            f"CPU % of a core: server {cpu['server']}, fakes {cpu['fakes']}, client {cpu['client']}; "
-            f"machine busy {cpu['machine']}% of {results_nproc} cores"
-        )
-        lines.append(
-            f"[{database}] server CPU {vendor['server_cpu_ms_per_interview']:.1f} ms per completed interview, "
-            f"{vendor['server_cpu_ms_per_request']:.2f} ms per request on average: one worker saturates near "
-            f"{1000 / max(vendor['server_cpu_ms_per_interview'], 1e-9):.0f} interviews/s"
-        )
-        tokens = vendor.get("tokens_per_interview") or {}
-        lines.append(
-            f"[{database}] interviewer tokens per interview (vendors' usage fields, "
-            f"{tokens.get('interviews_sampled', 0)} sampled): input {tokens.get('input_tokens', 0):.0f}, "
-            f"output {tokens.get('output_tokens', 0):.0f}"
-        )
-        opened = vendor["vendor_connections_opened"]
-        calls = vendor["vendor_calls"]["actual"]
-        lines.append(
-            f"[{database}] server → fakes: "
-            + ", ".join(f"{name} {calls[name]} requests on {opened[name]} connections" for name in calls)
-        )
-        probe = vendor["server_probe_ms"]
-        lines.append(
-            f"[{database}] GET /healthz every 50 ms during the load (server loop responsiveness) p50/p99/max "
-            f"{_fmt(probe['p50'])}/{_fmt(probe['p99'])}/{_fmt(probe['max'])} ms"
-        )
-        lines.append(
-            f"[{database}] client floor (sequential round trips to an instant endpoint) p50/p99 "
-            f"{_fmt(client['floor_ms']['p50'])}/{_fmt(client['floor_ms']['p99'])} ms; client loop lag p99/max "
-            f"{_fmt(client['loop_lag_ms']['p99'])}/{_fmt(client['loop_lag_ms']['max'])} ms"
-        )
-        late = vendor["fake_timer_lateness_ms"]
-        lines.append(
-            f"[{database}] fake vendors' sleeps woke late by p50/p99 {_fmt(late['p50'])}/{_fmt(late['p99'])} ms "
-            "(part of every added latency above, not the server's)"
-        )
+    builtin, rss = variant["builtin"], variant["rss"]
+    for phase, label in (("vendor", database), ("vendor_burst", f"{database} burst")):
+        vendor = variant.get(phase, {"unavailable": "not run"})
+        if "unavailable" not in vendor:
+            lines += vendor_lines(label, vendor, results_nproc)
     if "unavailable" not in builtin:
         lines.append(f"[{database}] built-in server peak RSS {builtin['server_memory']['peak_rss_mb']:.1f} MB")
     if "unavailable" not in rss:
@@ -178,6 +157,85 @@ def context_lines(database: str, variant: dict[str, Any], results_nproc: int) ->
             f"sessions ({rss['sessions_per_s']} sessions/s, peak {rss['peak_rss_mb']:.1f} MB)"
         )
     return lines
+
+
+def vendor_lines(label: str, vendor: dict[str, Any], results_nproc: int) -> list[str]:
+    """The context of one vendor phase."""
+    cpu = vendor["cpu_pct"]
+    client = vendor["client"]
+    lines = [
+        f"[{label}] vendor phase: {vendor['interviews']} interviews, {vendor['turns']} turns in "
+        f"{vendor['wall_s']:.1f} s (starts over {vendor['ramp_s']} s); server peak RSS "
+        f"{vendor['server_memory']['peak_rss_mb']:.1f} MB; CPU % of a core: server {cpu['server']}, fakes "
+        f"{cpu['fakes']}, client {cpu['client']}; machine busy {cpu['machine']}% of {results_nproc} cores",
+        f"[{label}] server CPU {vendor['server_cpu_ms_per_interview']:.1f} ms per completed interview, "
+        f"{vendor['server_cpu_ms_per_request']:.2f} ms per request on average: one worker saturates near "
+        f"{1000 / max(vendor['server_cpu_ms_per_interview'], 1e-9):.0f} interviews/s",
+    ]
+    tokens = vendor.get("tokens_per_interview") or {}
+    if tokens:
+        lines.append(
+            f"[{label}] interviewer tokens per interview (vendors' usage fields, "
+            f"{tokens.get('interviews_sampled', 0)} sampled): input {tokens.get('input_tokens', 0):.0f}, "
+            f"output {tokens.get('output_tokens', 0):.0f}"
+        )
+    opened = vendor["vendor_connections_opened"]
+    calls = vendor["vendor_calls"]["actual"]
+    lines.append(
+        f"[{label}] server → fakes: "
+        + ", ".join(f"{name} {calls[name]} requests on {opened[name]} connections" for name in calls)
+    )
+    probe = vendor["server_probe_ms"]
+    lines.append(
+        f"[{label}] GET /healthz every 50 ms during the load (server loop responsiveness) p50/p99/max "
+        f"{_fmt(probe['p50'])}/{_fmt(probe['p99'])}/{_fmt(probe['max'])} ms"
+    )
+    lines.append(
+        f"[{label}] client floor (sequential round trips to an instant endpoint) p50/p99 "
+        f"{_fmt(client['floor_ms']['p50'])}/{_fmt(client['floor_ms']['p99'])} ms; client loop lag p99/max "
+        f"{_fmt(client['loop_lag_ms']['p99'])}/{_fmt(client['loop_lag_ms']['max'])} ms"
+    )
+    late = vendor["fake_timer_lateness_ms"]
+    lines.append(
+        f"[{label}] fake vendors' sleeps woke late by p50/p99 {_fmt(late['p50'])}/{_fmt(late['p99'])} ms "
+        "(part of every added latency above, not the server's)"
+    )
+    if "loadavg" in vendor:
+        lines.append(
+            f"[{label}] load average before/after: {vendor['loadavg']['before']} / {vendor['loadavg']['after']}"
+        )
+    return lines
+
+
+def floor_table(database: str, floor: dict[str, Any]) -> Table:
+    """Each ours/floor pair under the same burst (no TTS), and the ratios."""
+    table = Table(title=escape(f"[{database}] ours against the floor app, burst start (no TTS)"), title_justify="left")
+    for column in ("pair", "server", "CPU ms/request", "requests/s", "chat added p50 / p99 ms", "errors", "load"):
+        table.add_column(column, justify="left" if column in ("pair", "server", "load") else "right")
+    for number, pair in enumerate(floor["pairs"], start=1):
+        for name in ("ours", "floor"):
+            run = pair[name]
+            chat = run["routes"].get("chat", {}).get("added_ms", {})
+            table.add_row(
+                str(number),
+                name,
+                _fmt(run["server_cpu_ms_per_request"]),
+                _fmt(run["requests_per_s"]),
+                f"{_fmt(chat.get('p50'))} / {_fmt(chat.get('p99'))}",
+                str(run["errors_total"]),
+                f"{run['loadavg']['before'][0]} → {run['loadavg']['after'][0]}",
+            )
+    ratios = floor["ratios"]
+    table.add_row(
+        "median",
+        "ours ÷ floor",
+        f"{ratios['cpu_per_request']:.2f}×",
+        f"{ratios['throughput']:.2f}×",
+        f"+{ratios['chat_p50_beyond_floor_ms']:.2f}",
+        str(floor["errors_total"]),
+        "",
+    )
+    return table
 
 
 def print_workers_report(console: Console, results: dict[str, Any], checks: list[Check]) -> None:
@@ -197,9 +255,16 @@ def print_workers_report(console: Console, results: dict[str, Any], checks: list
 
 def print_report(console: Console, results: dict[str, Any], checks: list[Check]) -> None:
     """Every table of the run."""
+    titles = (
+        ("vendor", "added latency beyond the fakes, ramped start (ms)"),
+        ("vendor_burst", "added latency beyond the fakes, burst start (ms)"),
+        ("builtin", "built-in engines (ms)"),
+    )
     for database, variant in results["variants"].items():
-        for phase, title in (("vendor", "added latency beyond the fakes (ms)"), ("builtin", "built-in engines (ms)")):
-            section = variant[phase]
+        for phase, title in titles:
+            section = variant.get(phase)
+            if section is None:
+                continue
             if "unavailable" in section:
                 console.print(escape(f"[{database}] {phase} phase unavailable: {section['unavailable']}"))
             else:
@@ -213,6 +278,11 @@ def print_report(console: Console, results: dict[str, Any], checks: list[Check])
                     },
                 )
             )
+        floor = variant.get("floor")
+        if floor is not None and "unavailable" not in floor:
+            console.print(floor_table(database, floor))
+        elif floor is not None:
+            console.print(escape(f"[{database}] floor app unavailable: {floor['unavailable']}"))
         for line in context_lines(database, variant, results["meta"]["machine"]["nproc"]):
             console.print(escape(line))
     console.print(targets_table(checks))

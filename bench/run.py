@@ -20,9 +20,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from bench.config import REPO_ROOT, BenchConfig, from_args
 from bench.loop import run_fast
-from bench.phases import Driver, builtin_phase, data_dir, rss_phase, server_settings, stream_phase, vendor_phase
+from bench.phases import (
+    Driver,
+    builtin_phase,
+    data_dir,
+    floor_phase,
+    rss_phase,
+    server_settings,
+    stream_phase,
+    vendor_phase,
+)
 from bench.report import print_report, print_workers_report, write_json
-from bench.services import FakeVendors, ServerProcess, Unavailable, log_errors
+from bench.services import FakeVendors, FloorProcess, ServerProcess, Unavailable, log_errors
 from bench.targets import as_json, evaluate, workers_checks
 from bench.voice import voice_phase
 
@@ -119,10 +128,14 @@ def run_variant(
         workers=config.workers,
         redis_url=config.redis_url,
     )
+    floor_app = FloorProcess(data_dir(workdir, database, "floor"), fakes.server_env(), config.server_log_level)
     vendor_phases: dict[str, Phase] = {
         "vendor": lambda server: vendor_phase(config, fakes, server, driver),
+        "vendor_burst": lambda server: vendor_phase(config, fakes, server, driver, ramp=config.burst_ramp),
         "stream": lambda server: stream_phase(config, server, driver),
     }
+    if config.floor_app:
+        vendor_phases["floor"] = lambda server: floor_phase(config, fakes, server, driver, floor_app)
     builtin_phases: dict[str, Phase] = {
         "builtin": lambda server: builtin_phase(config, server, driver),
         "rss": lambda server: rss_phase(config, server, driver),

@@ -266,6 +266,14 @@ class ServerProcess:
             subprocess.run([sys.executable, *render], check=False, timeout=120)
 
 
+class FloorProcess(ServerProcess):
+    """`python -m bench.floor`: the minimal app measured beside ours (same uvicorn, log level and fakes)."""
+
+    def command(self) -> list[str]:
+        """The floor app, never profiled."""
+        return [sys.executable, "-m", "bench.floor"]
+
+
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout|Exit)\b.*")
 _BACKGROUND = re.compile(r"\s*\(Background on this error at: [^)]*\)")
 

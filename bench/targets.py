@@ -14,6 +14,9 @@ BUILTIN_TURN_P99_MS = 20.0
 BUILTIN_VOICE_MS = 150.0
 RSS_GROWTH_MB = 20.0
 WORKERS_RATIO = 1.8  # two workers on PostgreSQL ≥ 1.8× the turns/s of one
+FLOOR_CPU_RATIO = 1.5  # our server CPU per request ≤ 1.5× the floor app's, same burst, same run
+FLOOR_THROUGHPUT_RATIO = 0.9  # our requests/s ≥ 0.9× the floor app's
+FLOOR_CHAT_P50_MS = 10.0  # chat added latency p50 ≤ the floor's + 10 ms
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,47 @@ def stream_check(scope: str, stream: dict[str, Any]) -> Check:
     return Check(scope, "first SSE delta after fake's", target, measured, passed)
 
 
+def floor_checks(scope: str, floor: dict[str, Any] | None) -> list[Check]:
+    """Ours against the floor app under the same burst: CPU per request, throughput, chat p50, errors."""
+    if floor is None:
+        return []
+    metrics = ("CPU per request vs floor", "throughput vs floor", "chat added p50 vs floor")
+    if "unavailable" in floor:
+        return [_unavailable(scope, metric, "floor app runs", floor) for metric in metrics]
+    ratios, pairs = floor["ratios"], floor["pairs"]
+    ours = [pair["ours"]["server_cpu_ms_per_request"] for pair in pairs]
+    least = [pair["floor"]["server_cpu_ms_per_request"] for pair in pairs]
+    ours_rps = [pair["ours"]["requests_per_s"] for pair in pairs]
+    least_rps = [pair["floor"]["requests_per_s"] for pair in pairs]
+    beyond = ratios["chat_p50_beyond_floor_ms"]
+    errors = floor["errors_total"]
+    return [
+        Check(
+            scope,
+            metrics[0],
+            f"≤ {FLOOR_CPU_RATIO:g}× the floor's",
+            f"{ratios['cpu_per_request']:.2f}× ({_list(ours)} vs {_list(least)} ms)",
+            ratios["cpu_per_request"] <= FLOOR_CPU_RATIO,
+        ),
+        Check(
+            scope,
+            metrics[1],
+            f"≥ {FLOOR_THROUGHPUT_RATIO:g}× the floor's",
+            f"{ratios['throughput']:.2f}× ({_list(ours_rps)} vs {_list(least_rps)} requests/s)",
+            ratios["throughput"] >= FLOOR_THROUGHPUT_RATIO,
+        ),
+        Check(
+            scope, metrics[2], f"≤ floor's + {FLOOR_CHAT_P50_MS:g} ms", f"+{beyond:.2f} ms", beyond <= FLOOR_CHAT_P50_MS
+        ),
+        Check(scope, "errors (ours and floor, burst)", "0", str(errors), errors == 0),
+    ]
+
+
+def _list(values: list[float]) -> str:
+    """Numbers of several pairs, for the table."""
+    return ", ".join(f"{value:.2f}" for value in values)
+
+
 def builtin_checks(scope: str, builtin: dict[str, Any], rss: dict[str, Any]) -> list[Check]:
     """Built-in turn latency, errors, and RSS growth."""
     checks = []
@@ -133,6 +177,9 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
     checks: list[Check] = []
     for database, variant in results["variants"].items():
         checks += vendor_checks(database, variant["vendor"])
+        if "vendor_burst" in variant:
+            checks += vendor_checks(f"{database} burst", variant["vendor_burst"])
+        checks += floor_checks(database, variant.get("floor"))
         checks.append(stream_check(database, variant["stream"]))
         checks += builtin_checks(database, variant["builtin"], variant["rss"])
     checks.append(voice_check(results["voice"]))

@@ -78,6 +78,41 @@ def test_counts_match_the_configuration(results: dict[str, Any]) -> None:
     assert late["count"] >= 1 and 0 <= late["p50"] <= late["max"]
 
 
+def test_the_burst_start_ran_every_candidate_at_once(results: dict[str, Any]) -> None:
+    sqlite = results["variants"]["sqlite"]
+    burst, ramped = sqlite["vendor_burst"], sqlite["vendor"]
+    assert burst["ramp_s"] == 0.01 and ramped["ramp_s"] == 0.05  # one Claude latency
+    assert burst["errors_total"] == 0, burst["errors_by_status"]
+    assert burst["vendor_calls"]["match"] is True
+    assert burst["turns"] == burst["turns_expected"] == CANDIDATES * (TURNS + 2)
+    assert results["meta"]["config"]["server_log_level"] == "INFO"  # measured as users run it
+
+
+def test_the_floor_app_served_the_same_burst_beside_ours(results: dict[str, Any]) -> None:
+    floor = results["variants"]["sqlite"]["floor"]
+    assert "unavailable" not in floor, floor
+    assert floor["errors_total"] == 0 and floor["floor_log_errors"] == {}
+    (pair,) = floor["pairs"]
+    for name in ("ours", "floor"):
+        run = pair[name]
+        counts = {route: data["added_ms"]["count"] for route, data in run["routes"].items()}
+        assert counts == {
+            "start-session": CANDIDATES,
+            "chat": CANDIDATES * TURNS,
+            "chat:end": CANDIDATES,
+            "results": CANDIDATES,
+        }
+        # The same vendor work on both sides: K + 2 Claude calls and one Gemini call per interview, no speech.
+        assert run["vendor_calls"]["match"] is True, (name, run["vendor_calls"])
+        assert run["vendor_calls"]["actual"]["eleven"] == 0
+        assert run["requests"] == CANDIDATES * (TURNS + 3) and run["server_cpu_ms_per_request"] > 0
+    ratios = floor["ratios"]
+    assert ratios == pair["ratios"] and ratios["cpu_per_request"] > 0 and ratios["throughput"] > 0
+    assert ratios["cpu_per_request"] == round(
+        pair["ours"]["server_cpu_ms_per_request"] / pair["floor"]["server_cpu_ms_per_request"], 3
+    )
+
+
 def test_stream_builtin_rss_and_voice_phases_measured_what_was_asked(results: dict[str, Any]) -> None:
     sqlite = results["variants"]["sqlite"]
     stream = sqlite["stream"]
@@ -105,6 +140,9 @@ def test_every_target_of_the_issue_has_a_verdict(results: dict[str, Any]) -> Non
         "built-in turn",
         "built-in voice, 30 words",
         "RSS growth",
+        "CPU per request vs floor",
+        "throughput vs floor",
+        "chat added p50 vs floor",
     ):
         assert expected in metrics
     assert {target["verdict"] for target in results["targets"]} <= {"pass", "MISS", "n/a"}
