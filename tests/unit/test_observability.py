@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from interviewsim.engines.fallback import FallbackVoice
 from interviewsim.observability.logging import (
+    CHATTY_LIBRARIES,
     REDACTED,
     RedactingFilter,
     configure_logging,
@@ -55,6 +56,10 @@ SECRETS = {
     "google key in query": ("GET /v1beta/models?key=AIzaSyD-abcdefghijklmnopqrstuv&alt=sse", "AIzaSyD-abcdefghij"),
     "json api_key": ('{"api_key": "gm-secret-998877"}', "gm-secret-998877"),
     "basic auth": ("Authorization: Basic YWxpY2U6aHVudGVyMg==", "YWxpY2U6aHVudGVyMg=="),
+    "password": ("login with password=hunter2-hunter2 failed", "hunter2-hunter2"),
+    "signed url": ("GET /audio.mp3?sig=0a1b2c3d4e5f6a7b&exp=1", "0a1b2c3d4e5f6a7b"),
+    "private key": ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----", "MIIEvQIBADANBg"),
+    "client secret": ("client_secret: cs-77aa88bb99cc", "cs-77aa88bb99cc"),
 }
 
 
@@ -67,9 +72,12 @@ def _restore_root_logger() -> Iterator[None]:
     """configure_logging changes the process-wide root logger; put it back for the next test."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    libraries = {name: logging.getLogger(name).level for name in CHATTY_LIBRARIES}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    for name, library_level in libraries.items():
+        logging.getLogger(name).setLevel(library_level)
 
 
 def capture(json_lines: bool = True, **options: Any) -> io.StringIO:
@@ -230,6 +238,20 @@ def test_ordinary_text_is_left_alone() -> None:
         "interviewer anthropic failed (overloaded); trying the next",
     ):
         assert redact(text) == text
+
+
+@pytest.mark.parametrize("library", CHATTY_LIBRARIES)
+def test_vendor_http_libraries_log_each_call_only_at_debug(library: str) -> None:
+    # At INFO they logged a line per vendor call ("HTTP Request: POST ..."): two of every three lines under load.
+    buffer, log = capture(), logging.getLogger(f"{library}.client")
+    log.info("HTTP Request: POST http://vendor/v1/messages 200")
+    log.warning("retrying")
+    assert [line["message"] for line in records(buffer)] == ["retrying"]
+    configure_logging("ERROR", stream=buffer)
+    log.warning("not at ERROR")
+    configure_logging("DEBUG", stream=buffer)
+    log.info("HTTP Request: at DEBUG")
+    assert [line["message"] for line in records(buffer)][-2:] == ["retrying", "HTTP Request: at DEBUG"]
 
 
 def test_known_secrets_are_masked_literally() -> None:

@@ -46,6 +46,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bAIza[\w-]{20,}"), REDACTED),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S), REDACTED),
 )
+# Every pattern above needs one of these in the text: one search clears the usual line (an access
+# line, a route template) without running the eight substitutions.
+_MAYBE_SECRET = re.compile(r"(?i)key|token|secret|passw|auth|bearer|basic|eyj|sk-|aiza|sig")
+# Libraries that log every vendor call at INFO ("HTTP Request: POST ...", "AFC is enabled ..."): above
+# DEBUG they log warnings only. A vendor call is already in the provider metrics and the access line.
+CHATTY_LIBRARIES = ("httpx", "httpx2", "google_genai")
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
@@ -64,6 +70,8 @@ def hash_user(user_id: str) -> str:
 
 def redact(text: str) -> str:
     """`text` with anything that looks like a bearer token, JWT, API key or private key masked."""
+    if not _MAYBE_SECRET.search(text):
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
@@ -91,9 +99,8 @@ class RedactingFilter(logging.Filter):
         except Exception:
             # A filter that raises would break the caller's log call; keep the raw parts instead.
             message = f"{record.msg!s} {record.args!r}"
-        cleaned = self.redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        # Stored formatted, so the formatter does not format the arguments a second time.
+        record.msg, record.args = self.redact(message), None
         if record.exc_info and not record.exc_text:
             # Standard formatters reuse a filled exc_text, so every handler gets the masked traceback.
             record.exc_text = _EXCEPTION_FORMATTER.formatException(record.exc_info)
@@ -171,6 +178,8 @@ def configure_logging(
     handler.setFormatter(JsonFormatter() if json else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(numeric)
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.NOTSET if numeric <= logging.DEBUG else max(numeric, logging.WARNING))
 
 
 def _scrub(value: Any) -> Any:
