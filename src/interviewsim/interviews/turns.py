@@ -159,7 +159,8 @@ class TurnRunner:
         """The turn itself: limit, idempotency, lock, stored answer, reply, stored reply; events go to `emit`."""
         await self._limiter.hit("chat", user.id)
         delivery = await self._spoken_delivery(user, request)
-        request_hash = fingerprint(route, request.model_dump(mode="json"))
+        # Only a keyed request is ever matched against its stored reply (the hash is for that alone).
+        request_hash = "" if key is None else fingerprint(route, request.model_dump(mode="json"))
         if key is not None:
             stored = await self._guard.begin(user, key, route, request_hash)
             if stored is not None:
