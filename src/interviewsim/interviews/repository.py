@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from sqlalchemy import Column, Integer, Table
-from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm.instrumentation import ClassManager, manager_of_class
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from interviewsim.interviews.domain import Phase
@@ -120,9 +121,16 @@ def loaded(cls: type[M], row: Row) -> M:
     The mapped constructor sends every value through an instrumented setter with its events:
     29 µs for a message against 3 µs here, and a turn builds the whole transcript (bench/RESULTS.md).
     """
-    instance: M = manager_of_class(cls).new_instance()
+    instance: M = _class_manager(cls).new_instance()
     instance.__dict__.update(row)
     return instance
+
+
+@functools.cache
+def _class_manager(cls: type[Base]) -> ClassManager[Any]:
+    """The ORM's manager of a mapped class, its mappers configured (the constructor would otherwise do that)."""
+    configure_mappers()
+    return manager_of_class(cls)
 
 
 def _columns(table: Table, obj: object) -> dict[str, Any]:
