@@ -18,7 +18,7 @@ from interviewsim.errors import DatabaseUnavailable
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
 from interviewsim.interviews.repository import SESSIONS, InterviewRepository
 from interviewsim.interviews.repository_aiosqlite import AiosqliteInterviewRepository
-from interviewsim.interviews.repository_asyncpg import AsyncpgInterviewRepository
+from interviewsim.interviews.repository_asyncpg import AsyncpgInterviewRepository, one_statement
 from interviewsim.interviews.stores import open_repository
 from interviewsim.storage.db import create_engine, migrate
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
@@ -225,6 +225,62 @@ async def test_a_failed_request_leaves_no_trace(database_url: str) -> None:
     assert again is not None and again.questions_asked == 0
 
 
+async def test_a_turns_writes_are_kept_together_or_not_at_all(database_url: str) -> None:
+    interview = new_interview("alice")
+    async with app_storage(database_url) as state:
+        async with open_repository(state) as repository:
+            await repository.add_session(interview)
+            await repository.append_message(interview.id, 1, role="assistant", text="Hi")
+            await repository.commit()
+        async with open_repository(state) as repository:
+            loaded = await repository.get_session(interview.id, "alice", for_update=True)
+            assert loaded is not None
+            await repository.append_message(interview.id, 2, role="user", text="kept?")
+            loaded.questions_asked = 4
+            with pytest.raises(Exception, match=r"(?i)unique"):  # at the write on SQLite, at the commit on PostgreSQL
+                await repository.append_message(interview.id, 1, role="assistant", text="a turn written twice")
+                await repository.commit()
+            await repository.rollback()
+        async with open_repository(state) as repository:
+            assert [m.text for m in await repository.messages(interview.id)] == ["Hi"]
+            again = await repository.get_session(interview.id, "alice")
+    assert again is not None and again.questions_asked == 0
+
+
+async def test_pending_writes_are_seen_by_later_reads_and_a_new_interviews_progress_is_kept(
+    database_url: str,
+) -> None:
+    interview = new_interview("alice")
+    async with app_storage(database_url) as state:
+        async with open_repository(state) as repository:
+            await repository.add_session(interview)
+            await repository.append_message(interview.id, 1, role="assistant", text="Hi")
+            assert [m.text for m in await repository.messages(interview.id)] == ["Hi"]  # before the commit
+            interview.questions_asked = 2  # changed after its insert, in the same transaction
+            await repository.append_message(interview.id, 2, role="user", text="Hello")
+            await repository.commit()
+        unread = new_interview("alice")
+        async with open_repository(state) as repository:
+            await repository.add_session(unread)
+            unread.questions_asked = 3  # no read in between: its insert is still pending
+            await repository.commit()
+        async with open_repository(state) as repository:
+            loaded = await repository.get_session(interview.id, "alice")
+            assert [m.text for m in await repository.messages(interview.id)] == ["Hi", "Hello"]
+            loaded_unread = await repository.get_session(unread.id, "alice")
+    assert loaded is not None and loaded.questions_asked == 2
+    assert loaded_unread is not None and loaded_unread.questions_asked == 3
+
+
+def test_writes_become_one_statement_with_renumbered_parameters() -> None:
+    sql, arguments = one_statement(
+        [("INSERT INTO m (a, b) VALUES ($1, $2)", [1, 2]), ("UPDATE s SET c = $1 WHERE id = $2", [3, "x"])]
+    )
+    assert sql == "WITH w0 AS (INSERT INTO m (a, b) VALUES ($1, $2)) UPDATE s SET c = $3 WHERE id = $4"
+    assert arguments == [1, 2, 3, "x"]
+    assert one_statement([("DELETE FROM t WHERE id = $1", [7])]) == ("DELETE FROM t WHERE id = $1", [7])
+
+
 async def test_a_connection_dropped_mid_transaction_is_a_clear_503_and_the_pool_recovers(postgres_url: str) -> None:
     dsn = asyncpg_dsn(postgres_url)
     assert dsn is not None
@@ -263,7 +319,8 @@ async def test_no_connection_is_held_between_transactions(postgres_url: str) -> 
         interview = new_interview("alice")
         async with open_repository(state) as repository:
             await repository.add_session(interview)
-            assert state.pg_pool.get_idle_size() == state.pg_pool.get_size() - 1  # the insert's transaction
+            # The insert waits for the commit, which sends every write as one statement: nothing is held meanwhile.
+            assert state.pg_pool.get_idle_size() == state.pg_pool.get_size()
             await repository.commit()
             assert state.pg_pool.get_idle_size() == state.pg_pool.get_size()
             await repository.messages(interview.id)  # a plain read borrows a connection and returns it

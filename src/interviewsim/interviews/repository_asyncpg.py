@@ -3,12 +3,18 @@
 One turn's database work took 1.7 ms of CPU through SQLAlchemy Core and 0.5 ms here
 (bench/RESULTS.md). The SQL text comes from the table definitions (repository.RawSql), so the
 migrations stay the single source of the schema; asyncpg prepares each statement once per connection.
+
+Writes wait for the commit and go as one statement (data-modifying CTEs): one round trip instead
+of BEGIN, one per write and COMMIT, and still all-or-nothing. Round trips were the largest CPU
+cost of a turn under load (bench/RESULTS.md).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+import functools
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 import asyncpg
@@ -16,11 +22,40 @@ from asyncpg.pool import PoolConnectionProxy
 from asyncpg.transaction import Transaction
 from sqlalchemy import Table
 
-from interviewsim.interviews.repository import PROGRESS_WRITTEN, InterviewRepository, RawSql, Row, insert_values
+from interviewsim.interviews.repository import (
+    PROGRESS_WRITTEN,
+    SESSIONS,
+    InterviewRepository,
+    RawSql,
+    Row,
+    insert_values,
+)
 from interviewsim.storage.postgres import CONNECTION_FAILURES, acquire, release, unavailable_on_disconnect
 
 _SQL = RawSql(lambda n: f"${n}")
 _OWNED_SESSION_FOR_UPDATE = f"{_SQL.owned_session} FOR UPDATE"
+_PARAMETER = re.compile(r"\$(\d+)")
+Write = tuple[str, Sequence[Any]]
+
+
+def _shifted(offset: int, parameter: re.Match[str]) -> str:
+    return f"${int(parameter.group(1)) + offset}"
+
+
+def one_statement(writes: Sequence[Write]) -> Write:
+    """INSERTs and UPDATEs as one statement: all but the last become data-modifying CTEs, parameters renumbered.
+
+    They run on one snapshot, so none may touch a row another of them writes (see `_update_progress`).
+    """
+    parts: list[str] = []
+    arguments: list[Any] = []
+    for sql, values in writes:
+        parts.append(_PARAMETER.sub(functools.partial(_shifted, len(arguments)), sql))
+        arguments.extend(values)
+    *earlier, last = parts
+    if not earlier:
+        return last, arguments
+    return f"WITH {', '.join(f'w{n} AS ({sql})' for n, sql in enumerate(earlier))} {last}", arguments
 
 
 class AsyncpgInterviewRepository(InterviewRepository):
@@ -35,8 +70,11 @@ class AsyncpgInterviewRepository(InterviewRepository):
         self.pool = pool
         self._connection: PoolConnectionProxy | None = None
         self._transaction: Transaction | None = None
+        self._writes: list[Write] = []  # sent at the commit, or before the next read
+        self._new_sessions: set[str] = set()  # interviews inserted by a pending write
 
     async def rollback(self) -> None:
+        self._forget_writes()
         transaction, self._transaction = self._transaction, None
         if transaction is not None:
             # A connection that dropped has nothing left to undo; the pool replaces it.
@@ -45,7 +83,8 @@ class AsyncpgInterviewRepository(InterviewRepository):
         await self.release()
 
     async def release(self) -> None:
-        """Give the connection back to the pool (its reset rolls back a transaction still open)."""
+        """Give the connection back to the pool (its reset rolls back a transaction still open); drop unsent writes."""
+        self._forget_writes()
         connection, self._connection = self._connection, None
         self._transaction = None
         if connection is not None:
@@ -62,12 +101,33 @@ class AsyncpgInterviewRepository(InterviewRepository):
             self._transaction = transaction
         return self._connection
 
+    def _forget_writes(self) -> None:
+        self._writes.clear()
+        self._new_sessions.clear()
+
+    async def _send_writes(self) -> None:
+        """The pending writes as one statement: in the open transaction, else on their own (atomic all the same)."""
+        if not self._writes:
+            return
+        sql, arguments = one_statement(self._writes)
+        self._forget_writes()
+        async with self._reading(settled=True) as connection:
+            await connection.execute(sql, *arguments)
+
+    async def _settle(self) -> None:
+        """Before a read: pending writes go first, in a transaction, so the read sees them and they stay atomic."""
+        if self._writes:
+            await self._begin()
+            await self._send_writes()
+
     @contextlib.asynccontextmanager
-    async def _reading(self) -> AsyncIterator[PoolConnectionProxy]:
+    async def _reading(self, *, settled: bool = False) -> AsyncIterator[PoolConnectionProxy]:
         """The open transaction's connection, else one borrowed for this read alone.
 
         A plain read needs no transaction: under READ COMMITTED each statement sees its own snapshot anyway.
         """
+        if not settled:
+            await self._settle()
         if self._connection is not None:
             with unavailable_on_disconnect():
                 yield self._connection
@@ -80,12 +140,13 @@ class AsyncpgInterviewRepository(InterviewRepository):
             await release(self.pool, connection)
 
     async def _insert(self, table: Table, values: dict[str, Any]) -> None:
-        connection = await self._begin()
-        with unavailable_on_disconnect():
-            await connection.execute(_SQL.inserts[table.name], *insert_values(table, values))
+        self._writes.append((_SQL.inserts[table.name], insert_values(table, values)))
+        if table is SESSIONS:
+            self._new_sessions.add(values["id"])
 
     async def _session_row(self, session_id: str, user_id: str, *, for_update: bool) -> Row | None:
         if for_update:
+            await self._settle()
             connection = await self._begin()
             with unavailable_on_disconnect():
                 return await connection.fetchrow(_OWNED_SESSION_FOR_UPDATE, session_id, user_id)
@@ -105,9 +166,15 @@ class AsyncpgInterviewRepository(InterviewRepository):
             return await connection.fetchrow(_SQL.evaluation, session_id)
 
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
+        arguments = [*(values[name] for name in PROGRESS_WRITTEN), session_id]
+        if session_id not in self._new_sessions:
+            self._writes.append((_SQL.save_progress, arguments))
+            return
+        # Its INSERT is pending, and one statement's parts cannot see each other's rows: insert first, in a transaction.
+        await self._settle()
         connection = await self._begin()
         with unavailable_on_disconnect():
-            await connection.execute(_SQL.save_progress, *(values[name] for name in PROGRESS_WRITTEN), session_id)
+            await connection.execute(_SQL.save_progress, *arguments)
 
     async def _rows(self, table: Table, sql: str, *arguments: Any) -> Iterable[Row]:
         async with self._reading() as connection:
@@ -127,6 +194,11 @@ class AsyncpgInterviewRepository(InterviewRepository):
             return await connection.fetchval(sql, *arguments)
 
     async def _commit(self) -> None:
+        try:
+            await self._send_writes()
+        except BaseException:
+            await self.rollback()
+            raise
         transaction, self._transaction = self._transaction, None
         try:
             if transaction is not None:
