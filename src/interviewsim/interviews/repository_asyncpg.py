@@ -181,6 +181,7 @@ class AsyncpgInterviewRepository(InterviewRepository):
             return await connection.fetch(sql, *arguments)
 
     async def _write(self, sql: str, *arguments: Any) -> None:
+        await self._settle()  # after the writes already pending, in order
         connection = await self._begin()
         with unavailable_on_disconnect():
             await connection.execute(sql, *arguments)
