@@ -48,6 +48,8 @@ LONG = (
     "from eight percent to almost zero within forty minutes, and the problem never came back in the following "
     "six months."
 )
+# The question asked, sent as the upload's `prompt`: Whisper then hears "cache", not "cash".
+QUESTION = "How would you design a caching layer for a read-heavy API, and how did it change latency?"
 NOISE_SNR_DB = 15.0
 SERVER_SETTINGS = {
     "INTERVIEWER": "builtin",
@@ -76,6 +78,7 @@ class Clip:
     text: str
     upload: bytes
     seconds: float
+    prompt: str | None = None
 
 
 def speak(text: str) -> np.ndarray:
@@ -111,13 +114,14 @@ def webm(samples: np.ndarray, rate: int) -> bytes:
 
 
 def clips() -> list[Clip]:
-    """The 10 s answer clean and noisy, and the 30 s answer."""
+    """The 10 s answer clean, noisy, and with the question as its prompt; the 30 s answer."""
     from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE as rate
 
     short, long = speak(SHORT), speak(LONG)
     return [
         Clip("short_clean", SHORT, webm(short, rate), len(short) / rate),
         Clip("short_noisy", SHORT, webm(with_noise(short, NOISE_SNR_DB), rate), len(short) / rate),
+        Clip("short_prompted", SHORT, webm(short, rate), len(short) / rate, prompt=QUESTION),
         Clip("long_clean", LONG, webm(long, rate), len(long) / rate),
     ]
 
@@ -143,9 +147,10 @@ def word_error_rate(reference: str, heard: str) -> float:
 def transcribe(client: httpx.Client, server: ServerProcess, clip: Clip) -> dict[str, Any]:
     """One upload: wall seconds from sending it to the transcript, the server's CPU-seconds, the text."""
     files = {"file": ("answer.webm", clip.upload, "audio/webm")}
+    data = {"prompt": clip.prompt} if clip.prompt else {}
     cpu = cpu_seconds(server.pid)
     started = time.perf_counter()
-    response = client.post(f"{server.base_url}/api/stt", files=files)
+    response = client.post(f"{server.base_url}/api/stt", files=files, data=data)
     seconds = time.perf_counter() - started
     response.raise_for_status()
     return {"seconds": seconds, "cpu_seconds": cpu_seconds(server.pid) - cpu, "text": response.json()["text"]}
