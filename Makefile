@@ -46,6 +46,7 @@ typecheck: $(STAMP_DEV)
 
 bench: $(STAMP_DEV)  ## benchmark against local fake vendors (see bench/README.md)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.speech
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -1,5 +1,6 @@
 """Record/Stop on the practice page in Chromium: a fake microphone plays speech made by the built-in voice,
-the server transcribes it, the transcript lands in the answer box and is sent with its speech id.
+the server transcribes it, the transcript lands in the answer box and is sent with its speech id, and the results
+page says how the interview was spoken.
 The browser's own SpeechRecognition is removed from the page first: nothing may rely on it.
 """
 
@@ -98,6 +99,16 @@ def test_a_recorded_answer_is_transcribed_edited_and_sent_with_its_delivery(
         before = replies.count()
         box.press("Enter")
         expect(replies).to_have_count(before + 1)
+
+        # The results page sums up how the interview was spoken.
+        page.get_by_role("button", name="End interview").click()
+        expect(page.locator("#view-results")).to_be_visible()
+        spoke = page.locator("#delivery-card")
+        expect(spoke.get_by_role("heading", name="How you spoke")).to_be_visible()
+        expect(spoke).to_contain_text(re.compile(r"Average pace: \d+(\.\d)? words per minute"))
+        expect(spoke).to_contain_text(re.compile(r"Filler words: \d+(\.\d)? per minute"))
+        expect(spoke).to_contain_text("Long pauses (over 2 s): 0")
+        expect(spoke).to_contain_text(re.compile(r"Speaking time: \d+ s"))
         context.close()
 
         with api_client(base_url) as api:

@@ -56,6 +56,10 @@ def test_the_spoken_answer_is_stored_with_the_servers_delivery(server: str) -> N
     assert all(m["interrupted"] is False for m in detail["messages"])
     assert all(m["delivery"] is None for m in detail["messages"] if m["role"] == "assistant")
 
+    results = alice.client.post("/api/results", json={"session_id": session_id}).json()
+    overall = results["details"]["delivery"]  # how the interview was spoken, for the results page
+    assert (overall["words"], overall["fillers"]) == (heard["delivery"]["words"], heard["delivery"]["fillers"])
+
 
 def test_an_edited_transcript_keeps_its_delivery_marked_edited(server: str) -> None:
     alice = Api(server, "alice-token")

@@ -74,6 +74,9 @@ class Evaluation(BaseModel):
     usage: dict[str, int] = Field(default_factory=dict, description="Vendor token usage of the grading calls")
     notes: list[str] = Field(default_factory=list, description="What the grader left out, e.g. text past its limit")
     questions: list[QuestionFeedback] = Field(default_factory=list, description="One entry per core question, in order")
+    # Filled from the interview itself (`evaluation.spoken.annotate`), never asked of a model.
+    delivery: dict[str, Any] | None = None  # how the spoken answers sounded over the whole interview
+    delivery_notes: list[str] = Field(default_factory=list)  # e.g. transcripts not held against the candidate
 
     def selected(self, pass_mark: int) -> bool:
         """Whether the overall score reaches the pass mark."""
@@ -105,6 +108,8 @@ class Evaluation(BaseModel):
                 "evaluator": self.evaluator,
                 "pass_mark": pass_mark,
                 **({"notes": self.notes, "truncated": True} if self.notes else {}),
+                **({"delivery": self.delivery} if self.delivery else {}),
+                **({"delivery_notes": self.delivery_notes} if self.delivery_notes else {}),
             },
         }
 
@@ -141,4 +146,5 @@ class EvaluationInput:
     questions: tuple[AnsweredQuestion, ...]
     transcript: tuple[tuple[str, str], ...]  # (role, text) for every turn, in order
     ended_by: str = "completed"  # completed | time_up | manual | early
+    delivery: dict[str, Any] | None = None  # every spoken answer's delivery combined, when any answer was spoken
     extra: dict[str, Any] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from interviewsim.auth.base import AuthUser
 from interviewsim.engines.factory import Engines
 from interviewsim.errors import Conflict, NotFound, UpstreamError
 from interviewsim.evaluation.schema import Evaluation
+from interviewsim.evaluation.spoken import annotate
 from interviewsim.interviewer.base import InterviewerReply, ReplyDelta, TurnContext
 from interviewsim.interviewer.streaming import stream_turn
 from interviewsim.interviews import flow
@@ -341,6 +342,7 @@ class InterviewService:
         await self.repository.commit()  # grading takes seconds: hold no transaction meanwhile
         try:
             evaluation: Evaluation = await self.engines.evaluator.evaluate(graded_input)
+            evaluation = annotate(evaluation, graded_input)  # delivery facts come from the interview, whoever graded
         except ProviderError as error:
             log.warning("evaluator %s failed: %s", self.engines.evaluator.name, error.message)
             raise upstream_failure(

@@ -85,7 +85,13 @@ def evaluation_input(session: InterviewSession, messages: Sequence[Message], loo
         questions=answered_questions(messages, lookup),
         transcript=tuple((m.role, m.text) for m in messages),
         ended_by=session.ended_by or "completed",
+        delivery=combined_delivery(spoken_deliveries(messages)),
     )
+
+
+def spoken_deliveries(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """The delivery of every spoken candidate answer, in order."""
+    return [d for m in messages if m.role == "user" and (d := getattr(m, "delivery", None))]
 
 
 SUMMED = ("words", "speaking_seconds", "fillers", "long_pauses")

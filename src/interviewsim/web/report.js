@@ -25,6 +25,37 @@ function deliveryLine(delivery) {
   return `Spoken: ${parts.join(", ")}`;
 }
 
+function speakingTime(seconds) {
+  const total = Math.round(seconds || 0);
+  return total < 60 ? `${total} s` : `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, "0")} s`;
+}
+
+function paceNote(wpm) {
+  if (!wpm) return "";
+  if (wpm > 170) return " (fast: a steady interview pace is about 120-170)";
+  if (wpm < 120) return " (slow: a steady interview pace is about 120-170)";
+  return " (steady)";
+}
+
+// "How you spoke": the whole interview's delivery, when any answer was spoken (per answer it is in each question).
+function deliveryCard(details) {
+  const delivery = details?.delivery;
+  if (!delivery) return null;
+  const card = el("div", "card");
+  card.id = "delivery-card";
+  const facts = el("ul", "delivery-summary");
+  const wpm = delivery.words_per_minute ?? 0;
+  facts.append(
+    el("li", "", `Average pace: ${wpm} words per minute${paceNote(wpm)}`),
+    el("li", "", `Filler words: ${delivery.fillers_per_minute ?? 0} per minute (${delivery.fillers ?? 0} in all)`),
+    el("li", "", `Long pauses (over 2 s): ${delivery.long_pauses ?? 0}`),
+    el("li", "", `Speaking time: ${speakingTime(delivery.speaking_seconds)}`),
+  );
+  card.append(el("h2", "", "How you spoke"), facts);
+  for (const note of details.delivery_notes || []) card.append(el("p", "help", note));
+  return card;
+}
+
 // One entry per core question: score and reason, the answer, covered and missed key points, a model answer,
 // and a button that starts a drill on it.
 function questionItem(question, index, sessionId, startDrill) {
@@ -63,6 +94,9 @@ function questionItem(question, index, sessionId, startDrill) {
 
 export function showQuestions(evaluation, { sessionId, startDrill, request }) {
   const questions = Array.isArray(evaluation.questions) ? evaluation.questions : [];
+  $("delivery-card")?.remove();
+  const spoken = deliveryCard(evaluation.details);
+  if (spoken) $("questions-card").before(spoken);
   $("questions-card").hidden = !questions.length;
   $("questions").replaceChildren(...questions.map((q, i) => questionItem(q, i, sessionId, startDrill)));
   $("report-card").hidden = !sessionId;

@@ -16,6 +16,7 @@ from interviewsim.evaluation.builtin.answers import Facts, gather
 from interviewsim.evaluation.builtin.bounds import bound
 from interviewsim.evaluation.builtin.stats import percent
 from interviewsim.evaluation.schema import Evaluation, EvaluationInput, Scores
+from interviewsim.evaluation.spoken import annotate
 
 __all__ = ["BuiltinEvaluator", "evaluate", "score"]
 
@@ -73,7 +74,7 @@ def evaluate(interview: EvaluationInput) -> Evaluation:
         notes=list(facts.notes),
         questions=questions.questions_of(facts),
     )
-    return Evaluation.model_validate(evaluation.model_dump())
+    return Evaluation.model_validate(annotate(evaluation, interview).model_dump())
 
 
 def score(facts: Facts) -> Scores:
