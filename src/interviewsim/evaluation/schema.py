@@ -74,10 +74,12 @@ class Evaluation(BaseModel):
     usage: dict[str, int] = Field(default_factory=dict, description="Vendor token usage of the grading calls")
     notes: list[str] = Field(default_factory=list, description="What the grader left out, e.g. text past its limit")
     questions: list[QuestionFeedback] = Field(default_factory=list, description="One entry per core question, in order")
+    withheld: str | None = None  # why no grade was given (a thin or unreadable transcript); scores are then 0
+    verification: dict[str, Any] | None = None  # what the second pass checked and the scores it lowered
 
     def selected(self, pass_mark: int) -> bool:
-        """Whether the overall score reaches the pass mark."""
-        return self.scores.overall >= pass_mark
+        """Whether the overall score reaches the pass mark (a withheld grade never does)."""
+        return self.withheld is None and self.scores.overall >= pass_mark
 
     def to_flat(self, pass_mark: int, voice_summary: str) -> dict[str, Any]:
         """The flat keys the existing results page reads, plus a structured `details`."""
@@ -105,8 +107,14 @@ class Evaluation(BaseModel):
                 "evaluator": self.evaluator,
                 "pass_mark": pass_mark,
                 **({"notes": self.notes, "truncated": True} if self.notes else {}),
+                **({"withheld": True, "withheld_reason": self.withheld} if self.withheld is not None else {}),
+                **({"verification": self.verification} if self.verification is not None else {}),
             },
         }
+
+
+# Set by the server, never asked of a model.
+SERVER_EVALUATION_FIELDS = ("evaluator", "usage", "withheld", "verification")
 
 
 def bullets(items: list[str]) -> str:
