@@ -34,8 +34,9 @@ def withheld_evaluation(reason: str, evaluator: str) -> Evaluation:
     """A placeholder evaluation that says why it is not a grade: every score 0, never selected."""
     return Evaluation(
         summary=f"No grade was given. {reason}",
-        strengths=[],
-        weaknesses=[],
+        # The front end reads each list as "- item" lines: every one says the grade was withheld rather than stay empty.
+        strengths=["Not graded: strengths need answers to judge."],
+        weaknesses=[f"Not graded: {reason}"],
         recommendations=["Answer at least a few core questions in full, then request your results."],
         overall_impression="Not graded: there was too little to judge fairly.",
         scores=Scores(overall=0, communication=0, technical=0, confidence=0, behavior=0),
