@@ -36,7 +36,8 @@ from bench.targets import as_json, evaluate, workers_checks
 from bench.voice import voice_phase
 
 COMPARED_WORKERS = (1, 2)
-BUILTIN_ENGINES = {"INTERVIEWER": "builtin", "EVALUATOR": "builtin", "VOICE": "builtin"}
+# The scripted interviews are short: EVALUATOR_MIN_ANSWERS=0 grades them anyway, so grading stays measured.
+BUILTIN_ENGINES = {"INTERVIEWER": "builtin", "EVALUATOR": "builtin", "VOICE": "builtin", "EVALUATOR_MIN_ANSWERS": "0"}
 # Every candidate is the one local-token user, so the per-user limits are lifted (the limiter still runs).
 # A one-second window keeps the limiter's memory of hits small, so it does not distort the RSS phase.
 UNLIMITED = {f"RATE_LIMIT_{bucket}": "1000000/second" for bucket in ("SESSIONS", "CHAT", "TTS", "RESULTS")}

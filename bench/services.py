@@ -133,6 +133,7 @@ class FakeVendors:
         return {
             "INTERVIEWER": "anthropic",
             "EVALUATOR": "gemini",
+            "EVALUATOR_MIN_ANSWERS": "0",  # short scripted interviews: graded anyway, as the bench measures it
             "VOICE": "elevenlabs",
             "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
             "ANTHROPIC_BASE_URL": self.urls["anthropic"],

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
 
     interviewer: Annotated[list[str], NoDecode] = Field(default_factory=list)
     evaluator: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Grader hygiene: a second LLM pass that lowers scores their quoted evidence does not support, and the fewest
+    # substantive (and, when spoken, reliably transcribed) answers an interview needs before it is graded at all.
+    evaluator_verify: bool = False
+    evaluator_min_answers: int = Field(default=1, ge=0, le=20)
     voice: Annotated[list[str], NoDecode] = Field(default_factory=list)
     stt: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["builtin"])
 

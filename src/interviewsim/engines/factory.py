@@ -12,6 +12,7 @@ from interviewsim.engines.instrumented import MeasuredEvaluator, MeasuredIntervi
 from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.builtin import BuiltinEvaluator
 from interviewsim.evaluation.llm import LLMEvaluator
+from interviewsim.evaluation.sufficiency import SufficiencyGate
 from interviewsim.interviewer.base import Interviewer, QuestionFacts, QuestionLookup
 from interviewsim.interviewer.builtin.bank import default_bank
 from interviewsim.interviewer.builtin.interviewer import BuiltinInterviewer
@@ -177,7 +178,8 @@ def build_engines(
         for name in settings.interviewer_chain
     ]
     evaluators: list[Evaluator] = [
-        BuiltinEvaluator() if name == "builtin" else LLMEvaluator(model(name)) for name in settings.evaluator_chain
+        BuiltinEvaluator() if name == "builtin" else LLMEvaluator(model(name), verify=settings.evaluator_verify)
+        for name in settings.evaluator_chain
     ]
     voices = [_voice(name, settings, closers, key_state) for name in settings.voice_chain]
     listeners = [_speech_to_text(name, settings, closers, key_state) for name in settings.stt]
@@ -187,7 +189,10 @@ def build_engines(
         voices = [MeasuredVoice(member, metrics) for member in voices]
     return Engines(
         interviewer=interviewers[0] if len(interviewers) == 1 else FallbackInterviewer(interviewers),
-        evaluator=evaluators[0] if len(evaluators) == 1 else FallbackEvaluator(evaluators),
+        evaluator=SufficiencyGate(
+            evaluators[0] if len(evaluators) == 1 else FallbackEvaluator(evaluators),
+            min_answers=settings.evaluator_min_answers,
+        ),
         voice=voices[0] if len(voices) == 1 else FallbackVoice(voices),
         question_lookup=bank_lookup,
         closers=closers,

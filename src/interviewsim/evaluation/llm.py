@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from interviewsim.evaluation.builtin.questions import excerpt
 from interviewsim.evaluation.prompts import SYSTEM, user_prompt
 from interviewsim.evaluation.schema import (
+    SERVER_EVALUATION_FIELDS,
     SERVER_QUESTION_FIELDS,
     AnsweredQuestion,
     Evaluation,
@@ -16,6 +17,7 @@ from interviewsim.evaluation.schema import (
     Evidence,
     QuestionFeedback,
 )
+from interviewsim.evaluation.verify import verified
 from interviewsim.vendors.chat import ChatMessage, ChatModel
 from interviewsim.vendors.errors import InvalidOutput
 from interviewsim.vendors.parsing import extract_json_object
@@ -27,13 +29,18 @@ MAX_EVALUATION_TOKENS = 2048
 
 
 class LLMEvaluator:
-    """Grades with a model; output that fails the schema is retried once with the error."""
+    """Grades with a model; output that fails the schema is retried once with the error.
 
-    def __init__(self, model: ChatModel, *, token_budget: int = 12000) -> None:
+    With `verify`, a second call checks every score against the candidate's quoted words and lowers the ones they
+    do not support (see `verify`).
+    """
+
+    def __init__(self, model: ChatModel, *, token_budget: int = 12000, verify: bool = False) -> None:
         self.model = model
         self.name = model.name
         self.token_budget = token_budget
-        self.schema = inline_schema(Evaluation, exclude=("evaluator", "usage"))
+        self.verify = verify
+        self.schema = inline_schema(Evaluation, exclude=SERVER_EVALUATION_FIELDS)
         question_fields = self.schema["properties"]["questions"]["items"]
         for name in SERVER_QUESTION_FIELDS:
             question_fields["properties"].pop(name, None)
@@ -62,7 +69,7 @@ class LLMEvaluator:
                 ]
                 continue
             candidate_text = [text for role, text in interview.transcript if role == "user"]
-            return evaluation.model_copy(
+            graded = evaluation.model_copy(
                 update={
                     "evaluator": result.provider,
                     "evidence": _verbatim(evaluation.evidence, candidate_text),
@@ -70,6 +77,7 @@ class LLMEvaluator:
                     "usage": usage,
                 }
             )
+            return await verified(self.model, graded, prepared.prompt) if self.verify else graded
         raise InvalidOutput(self.name, f"the evaluation did not match its schema twice: {error[:300]}")
 
 

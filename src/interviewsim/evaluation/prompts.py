@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from interviewsim.evaluation.schema import EvaluationInput
 
@@ -33,7 +34,16 @@ entry: the question; "answer_excerpt" copied EXACTLY from the candidate's answer
 0-100 "score" with a one-sentence "reason"; the key points it "covered" and "missed" (from
 the key points listed, when there are any); and a "model_answer": a strong answer of a few
 sentences that covers every key point, in the question's style (Situation, Task, Action,
-Result for a behavioral question). Answer with only the JSON object matching the schema."""
+Result for a behavioral question).
+
+A question answered aloud carries "delivery": words per minute, fillers per minute, long
+pauses and the speech recogniser's confidence. Judge pace (about 110-170 words per minute
+reads well), fillers and pauses under communication and confidence. When "low_confidence" is
+true, the answer's words are an unsure machine transcript: do not hold odd wording, missing
+words or misheard terms against the candidate; grade what they evidently meant.
+Answer with only the JSON object matching the schema."""
+
+DELIVERY_FIELDS = ("words_per_minute", "fillers_per_minute", "long_pauses", "confidence", "low_confidence")
 
 CHARS_PER_TOKEN = 4
 TRIM_MARK = " […trimmed]"
@@ -61,7 +71,12 @@ def user_prompt(interview: EvaluationInput, token_budget: int) -> PreparedTransc
     data = json.dumps([{"role": role, "text": text} for role, text in turns], ensure_ascii=False, indent=0)
     questions = json.dumps(
         [
-            {"question": q.question, "type": q.question_type or brief.interview_type, "key_points": list(q.key_points)}
+            {
+                "question": q.question,
+                "type": q.question_type or brief.interview_type,
+                "key_points": list(q.key_points),
+                **({"delivery": delivery_of(q.delivery)} if q.delivery else {}),
+            }
             for q in interview.questions
         ],
         ensure_ascii=False,
@@ -70,6 +85,11 @@ def user_prompt(interview: EvaluationInput, token_budget: int) -> PreparedTransc
     return PreparedTranscript(
         f"{header}\n<questions>\n{questions}\n</questions>\n\n<transcript>\n{data}\n</transcript>", trimmed
     )
+
+
+def delivery_of(delivery: dict[str, Any]) -> dict[str, Any]:
+    """The delivery measures the grader weighs, without the raw counts it does not need."""
+    return {name: delivery[name] for name in DELIVERY_FIELDS if delivery.get(name) is not None}
 
 
 def fit_to_budget(turns: list[list[str]], max_chars: int) -> int:

@@ -77,10 +77,12 @@ class Evaluation(BaseModel):
     # Filled from the interview itself (`evaluation.spoken.annotate`), never asked of a model.
     delivery: dict[str, Any] | None = None  # how the spoken answers sounded over the whole interview
     delivery_notes: list[str] = Field(default_factory=list)  # e.g. transcripts not held against the candidate
+    withheld: str | None = None  # why no grade was given (a thin or unreadable transcript); scores are then 0
+    verification: dict[str, Any] | None = None  # what the second pass checked and the scores it lowered
 
     def selected(self, pass_mark: int) -> bool:
-        """Whether the overall score reaches the pass mark."""
-        return self.scores.overall >= pass_mark
+        """Whether the overall score reaches the pass mark (a withheld grade never does)."""
+        return self.withheld is None and self.scores.overall >= pass_mark
 
     def to_flat(self, pass_mark: int, voice_summary: str) -> dict[str, Any]:
         """The flat keys the existing results page reads, plus a structured `details`."""
@@ -110,8 +112,14 @@ class Evaluation(BaseModel):
                 **({"notes": self.notes, "truncated": True} if self.notes else {}),
                 **({"delivery": self.delivery} if self.delivery else {}),
                 **({"delivery_notes": self.delivery_notes} if self.delivery_notes else {}),
+                **({"withheld": True, "withheld_reason": self.withheld} if self.withheld is not None else {}),
+                **({"verification": self.verification} if self.verification is not None else {}),
             },
         }
+
+
+# Set by the server, never asked of a model.
+SERVER_EVALUATION_FIELDS = ("evaluator", "usage", "withheld", "verification", "delivery", "delivery_notes")
 
 
 def bullets(items: list[str]) -> str:

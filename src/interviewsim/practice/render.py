@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from interviewsim.practice.feedback import markdown_questions, print_questions
+
 SCORES = (
     ("Overall", "score"),
     ("Communication", "communication_score"),
@@ -167,6 +169,7 @@ def print_report(console: Console, detail: Mapping[str, Any], evaluation: Mappin
         table.add_row(label, value)
     console.print(table)
     print_results(console, evaluation, str(detail.get("session_id", "")))
+    print_questions(console, evaluation)
 
 
 def _indent(text: str, prefix: str) -> str:
@@ -207,6 +210,7 @@ def markdown_report(detail: Mapping[str, Any], evaluation: Mapping[str, Any]) ->
         out += ["", "## Evidence"]
         for quote, comment in cited:
             out += ["", _quote(quote), "", f"— {comment.strip()}"]
+    out += markdown_questions(evaluation)
     out += ["", "## Transcript", "", *_qa_list(detail)]
     return "\n".join(out).rstrip() + "\n"
 
