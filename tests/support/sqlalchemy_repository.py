@@ -24,6 +24,15 @@ _TRANSCRIPT = select(MESSAGES).where(MESSAGES.c.session_id == bindparam("session
 _EVALUATION = select(EVALUATIONS).where(EVALUATIONS.c.session_id == bindparam("session_id"))
 _INSERTS = {table.name: insert(table) for table in (SESSIONS, MESSAGES, EVALUATIONS)}
 _SAVE_PROGRESS = update(SESSIONS).where(SESSIONS.c.id == bindparam("where_id"))
+_MARK_INTERRUPTED = (
+    update(MESSAGES)
+    .where(
+        MESSAGES.c.session_id == bindparam("where_session"),
+        MESSAGES.c.seq == bindparam("where_seq"),
+        MESSAGES.c.role == "assistant",
+    )
+    .values(text=bindparam("spoken"), voice_text=bindparam("spoken"), interrupted=True)
+)
 
 
 class SqlAlchemyInterviewRepository(InterviewRepository):
@@ -64,6 +73,16 @@ class SqlAlchemyInterviewRepository(InterviewRepository):
 
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
         await self.db.execute(_SAVE_PROGRESS, {"where_id": session_id, **values})
+
+    async def mark_interrupted(self, session_id: str, seq: int, spoken: str) -> bool:
+        result = await self.db.execute(
+            _MARK_INTERRUPTED, {"where_session": session_id, "where_seq": seq, "spoken": spoken}
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+
+    async def _update(self, sql: str, *arguments: Any) -> int:
+        params = {f"p{n}": value for n, value in enumerate(arguments, start=1)}
+        return int((await self.db.execute(text(sql), params)).rowcount)  # type: ignore[attr-defined]
 
     async def _commit(self) -> None:
         await self.db.commit()

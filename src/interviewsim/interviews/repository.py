@@ -95,6 +95,11 @@ class RawSql:
         # Arguments: the PROGRESS_WRITTEN values, then the interview's id.
         assignments = ", ".join(f"{name} = {p(n)}" for n, name in enumerate(PROGRESS_WRITTEN, start=1))
         self.save_progress = f"UPDATE {SESSIONS.name} SET {assignments} WHERE id = {p(len(PROGRESS_WRITTEN) + 1)}"
+        # Arguments: the text heard (twice), True, the interview's id, the message's seq (an interviewer message only).
+        self.mark_interrupted = (
+            f"UPDATE {MESSAGES.name} SET text = {p(1)}, voice_text = {p(2)}, interrupted = {p(3)} "
+            f"WHERE session_id = {p(4)} AND seq = {p(5)} AND role = 'assistant'"
+        )
         self.active_sessions = f"SELECT count(*) FROM {SESSIONS.name} WHERE phase != {p(1)} AND updated_at >= {p(2)}"
         self.ping = "SELECT 1"
 
@@ -152,6 +157,10 @@ class InterviewRepository(ABC):
         values["created_at"] = values["created_at"] or utcnow()
         await self._insert(MESSAGES, values)
         return Message(**values)
+
+    async def mark_interrupted(self, session_id: str, seq: int, spoken: str) -> bool:
+        """Store interviewer message `seq` as the words spoken before the candidate cut in; False if there is none."""
+        return await self._update(self._sql.mark_interrupted, spoken, spoken, True, session_id, seq) > 0
 
     async def get_evaluation(self, session_id: str) -> EvaluationRecord | None:
         """The stored evaluation of an interview, if any."""
@@ -213,6 +222,10 @@ class InterviewRepository(ABC):
     @abstractmethod
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
         """Write the progress columns (and updated_at) of one interview."""
+
+    @abstractmethod
+    async def _update(self, sql: str, *arguments: Any) -> int:
+        """Run one UPDATE in the transaction; the number of rows it changed."""
 
     @property
     @abstractmethod

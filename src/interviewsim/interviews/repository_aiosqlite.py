@@ -171,6 +171,12 @@ class AiosqliteInterviewRepository(InterviewRepository):
         with unavailable_on_failure():
             await connection.execute(_SQL.save_progress, [*arguments, session_id])
 
+    async def _update(self, sql: str, *arguments: Any) -> int:
+        connection = await self._begin()
+        with unavailable_on_failure():
+            cursor = await connection.execute(sql, arguments)
+        return int(cursor.rowcount)
+
     @property
     def _sql(self) -> RawSql:
         return _SQL

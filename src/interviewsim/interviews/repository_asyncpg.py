@@ -109,6 +109,12 @@ class AsyncpgInterviewRepository(InterviewRepository):
         with unavailable_on_disconnect():
             await connection.execute(_SQL.save_progress, *(values[name] for name in PROGRESS_WRITTEN), session_id)
 
+    async def _update(self, sql: str, *arguments: Any) -> int:
+        connection = await self._begin()
+        with unavailable_on_disconnect():
+            status = await connection.execute(sql, *arguments)
+        return int(status.rsplit(" ", 1)[-1])  # "UPDATE <rows>"
+
     @property
     def _sql(self) -> RawSql:
         return _SQL
