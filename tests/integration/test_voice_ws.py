@@ -103,6 +103,15 @@ async def test_a_whole_spoken_interview(base_url: str) -> None:
     assert audio_frames(client, last_turn), "the closing words were not spoken before the close"
     said = answers(base_url, session_id)
     assert len(said) == 2 and "payment" in said[0].lower() and said[1] == "I mostly used Python and PostgreSQL."
+    spoken_answer, typed_answer = (m for m in messages(base_url, session_id) if m["role"] == "user")
+    # The spoken answer carries the server's delivery metrics from its word timings; the typed one has none.
+    delivery = spoken_answer["delivery"]
+    assert delivery is not None and typed_answer["delivery"] is None
+    assert delivery["words"] == len(spoken_answer["text"].split())
+    assert 1.5 < delivery["speaking_seconds"] < 5  # espeak says these nine words in about 3 s
+    assert 100 < delivery["words_per_minute"] < 300
+    assert delivery["long_pauses"] == 0 and delivery["fillers"] == 0
+    assert delivery["confidence"] is not None and 0 < delivery["confidence"] <= 1
 
 
 async def test_a_think_pause_inside_a_sentence_stays_one_turn(base_url: str) -> None:
@@ -119,6 +128,9 @@ async def test_a_think_pause_inside_a_sentence_stays_one_turn(base_url: str) -> 
     assert len(said) == 1, said
     assert "payment" in said[0].lower() and "months" in said[0].lower()
     assert transcript["text"] == said[0]
+    # Its delivery is measured over the whole answer: the think-pause is its longest silence.
+    delivery = messages(base_url, session_id)[1]["delivery"]
+    assert 0.9 < delivery["longest_pause_seconds"] < 2.0, delivery
 
 
 async def test_speaking_over_the_interviewer_stops_its_audio(base_url: str) -> None:
@@ -135,9 +147,36 @@ async def test_speaking_over_the_interviewer_stops_its_audio(base_url: str) -> N
     assert [r for r in after_cut[:next_start] if r.audio is not None] == []
     assert not any(e["type"] == "audio.end" and e.get("turn") == 1 for e in client.events())
     assert audio_frames(client, 1), "the greeting had begun before the cut"
-    # What the candidate said is their answer.
+    # What the candidate said is their answer; the greeting is stored as far as it was heard.
     await client.close()
     assert len(answers(base_url, session_id)) == 1 and reply["end"] is False
+    greeting = messages(base_url, session_id)[0]
+    assert greeting["interrupted"] is True
+    assert greeting["text"] == (interrupted["heard"] or "...")
+
+
+async def test_a_reply_cut_short_is_stored_as_what_was_heard(base_url: str) -> None:
+    session_id = start(base_url)
+    client = await VoiceClient.open(base_url, session_id, token=ALICE)
+    index = await client.finish_playback()
+    await client.send_json({"type": "text", "text": "I build backend services in Python and Go."})
+    index, reply = await client.wait_for("reply", after=index)
+    index, _ = await client.wait_for("audio.start", lambda e: e["turn"] == 2, after=index)
+    await asyncio.sleep(1.5)  # a few words of the reply are heard first
+    await client.say(spoken("Sorry, let me add something about that.", b"en-us+m3"))
+    _, interrupted = await client.wait_for("interrupted", after=index)
+    assert interrupted["turn"] == 2
+    await client.wait_for("reply", after=index + 1)
+    await client.close()
+
+    stored = [m for m in messages(base_url, session_id) if m["role"] == "assistant"]
+    cut = stored[1]
+    assert cut["interrupted"] is True and stored[0]["interrupted"] is False and stored[2]["interrupted"] is False
+    heard = interrupted["heard"]
+    assert heard and cut["text"] == heard
+    # What was heard is the start of what the interviewer said, and not all of it.
+    words, whole = heard.removesuffix("...").split(), reply["voice_response"].split()
+    assert whole[: len(words)] == words and len(words) < len(whole), (heard, whole)
 
 
 async def test_reconnecting_continues_the_interview(base_url: str) -> None:
@@ -268,3 +307,13 @@ def test_the_protocol_page_is_served_and_linked_from_the_api_docs(base_url: str)
     assert "GET /api/voice" in page.text and "interrupted" in page.text
     description = httpx.get(f"{base_url}/openapi.json").json()["info"]["description"]
     assert "(/docs/voice)" in description
+
+
+async def test_the_speech_model_loads_while_the_greeting_plays(voice_app: tuple[FastAPI, str]) -> None:
+    app, base_url = voice_app
+    stt = app.state.engines.stt
+    assert stt._model is None  # nothing was transcribed on this server yet
+    client = await VoiceClient.open(base_url, start(base_url), token=ALICE)
+    await client.finish_playback()
+    await client.close()
+    assert stt._model is not None, "the first answer would wait for Whisper to load"

@@ -37,12 +37,23 @@ class TurnAccepted:
 
 @dataclass(frozen=True)
 class TurnDone:
-    """The finished turn: exactly the JSON /api/chat returns."""
+    """The finished turn: exactly the JSON /api/chat returns, and where its reply is stored."""
 
     payload: dict[str, Any]
+    reply_seq: int | None = None  # the interviewer message's number (None for a closing turn or a replayed key)
 
 
 TurnEvent = TurnAccepted | ReplyDelta | TurnDone
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """What a transport asks of one turn."""
+
+    request: ChatRequest
+    idempotency_key: str | None
+    route: str
+    delivery: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class LatestTurn:
     payload: dict[str, Any] | None  # the stored evaluation once the interview has ended
     pending_answer: str | None  # an answer stored but never replied to (a turn cut off mid-way)
     voice_style: VoiceStyle = "male"
+    reply_seq: int | None = None  # the latest interviewer message's number
 
 
 def reply_payload(result: TurnResult) -> dict[str, Any]:
@@ -109,18 +121,24 @@ class TurnRunner:
         stream: bool = True,
         idempotency_key: str | None = None,
         route: str = "chat",
+        delivery: dict[str, Any] | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
-        """One turn: TurnAccepted, then ReplyDelta events (when streaming), then TurnDone; errors raise AppError."""
+        """One turn: TurnAccepted, then ReplyDelta events (when streaming), then TurnDone; errors raise AppError.
+
+        `delivery` is the server's own delivery metrics of an answer it heard itself (the live voice
+        loop); an answer sent with a `speech_id` takes the metrics stored under it instead.
+        """
+        turn = _Turn(request, idempotency_key, route, delivery)
         if not stream:
             events: list[TurnEvent] = []
-            await self._turn(user, request, idempotency_key, route, stream=False, emit=events.append)
+            await self._turn(user, turn, stream=False, emit=events.append)
             for event in events:
                 yield event
             return
         queue: asyncio.Queue[TurnEvent | Exception | None] = asyncio.Queue()
         # A streamed turn runs whole in a task of its own: the session lock is entered and left in one
         # task whichever tasks the consumer iterates from (a streamed response continues in another).
-        worker = asyncio.create_task(self._turn_into(queue, user, request, idempotency_key, route))
+        worker = asyncio.create_task(self._turn_into(queue, user, turn))
         try:
             while (item := await queue.get()) is not None:
                 if isinstance(item, Exception):
@@ -135,30 +153,20 @@ class TurnRunner:
         self,
         queue: asyncio.Queue[TurnEvent | Exception | None],
         user: AuthUser,
-        request: ChatRequest,
-        idempotency_key: str | None,
-        route: str,
+        turn: _Turn,
     ) -> None:
         try:
-            await self._turn(user, request, idempotency_key, route, stream=True, emit=queue.put_nowait)
+            await self._turn(user, turn, stream=True, emit=queue.put_nowait)
         except Exception as error:
             queue.put_nowait(error)
         else:
             queue.put_nowait(None)
 
-    async def _turn(
-        self,
-        user: AuthUser,
-        request: ChatRequest,
-        key: str | None,
-        route: str,
-        *,
-        stream: bool,
-        emit: Callable[[TurnEvent], None],
-    ) -> None:
+    async def _turn(self, user: AuthUser, turn: _Turn, *, stream: bool, emit: Callable[[TurnEvent], None]) -> None:
         """The turn itself: limit, idempotency, lock, stored answer, reply, stored reply; events go to `emit`."""
+        request, key, route = turn.request, turn.idempotency_key, turn.route
         await self._limiter.hit("chat", user.id)
-        delivery = await self._spoken_delivery(user, request)
+        delivery = await self._spoken_delivery(user, request) if request.speech_id is not None else turn.delivery
         # Only a keyed request is ever matched against its stored reply (the hash is for that alone).
         request_hash = "" if key is None else fingerprint(route, request.model_dump(mode="json"))
         if key is not None:
@@ -169,26 +177,26 @@ class TurnRunner:
                 return
         try:
             async with self._guard.session_lock(request.session_id), self._transaction() as service:
-                turn = await service.begin_turn(user, request, delivery=delivery)
+                pending = await service.begin_turn(user, request, delivery=delivery)
                 emit(TurnAccepted())
                 result: TurnResult | None = None
                 if stream:
-                    async for event in service.reply_stream(turn):
+                    async for event in service.reply_stream(pending):
                         if isinstance(event, ReplyDelta):
                             emit(event)
                         else:
                             result = event
                 else:
-                    result = await service.reply(turn)
+                    result = await service.reply(pending)
                 assert result is not None  # reply_stream always ends with the result or raises
-                payload = chat_json(result)
+                payload, reply_seq = chat_json(result), result.reply_seq
             if key is not None:
                 await self._guard.remember(user, key, route, request_hash, payload)
                 key = None
         finally:
             if key is not None:
                 await self._guard.abandon(user, key, route)
-        emit(TurnDone(payload))
+        emit(TurnDone(payload, reply_seq))
 
     async def _spoken_delivery(self, user: AuthUser, request: ChatRequest) -> dict[str, Any] | None:
         """The server's own delivery metrics for an answer sent with a `speech_id` from /api/stt."""
@@ -219,7 +227,13 @@ class TurnRunner:
             payload=evaluation.payload if evaluation is not None else None,
             pending_answer=None if ended else pending,
             voice_style="female" if session.voice_style == "female" else "male",
+            reply_seq=last_reply.seq if last_reply else None,
         )
+
+    async def record_interruption(self, user: AuthUser, session_id: str, seq: int, spoken: str) -> None:
+        """Store interviewer message `seq` as what was spoken before the candidate cut in, marked interrupted."""
+        async with self._transaction() as service:
+            await service.record_interruption(user, session_id, seq, spoken)
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[InterviewService]:

@@ -17,7 +17,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -27,6 +27,7 @@ from interviewsim.errors import AppError
 from interviewsim.interviewer.base import ReplyDelta
 from interviewsim.interviews.schemas import ChatRequest
 from interviewsim.interviews.turns import TurnAccepted, TurnDone, TurnRunner
+from interviewsim.speech.delivery import measure
 from interviewsim.speech.live.endpointing import (
     EndpointingConfig,
     Event,
@@ -38,7 +39,7 @@ from interviewsim.speech.live.endpointing import (
 )
 from interviewsim.speech.live.speaking import SentenceSplitter, SpokenLog
 from interviewsim.speech.live.vad import SAMPLE_RATE, SileroVad
-from interviewsim.speech.stt.base import SpeechToText
+from interviewsim.speech.stt.base import SpeechToText, Transcript, WarmsUp
 from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE, PcmVoice, VoiceStyle
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ class _Answer:
 
     text: str | None = None
     audio: bytes = b""
-    speculation: asyncio.Task[str] | None = None
+    speculation: asyncio.Task[Transcript] | None = None
+    pauses: tuple[float, ...] = ()  # silences inside the answer, as the VAD measured them
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class _Say:
     """Interviewer words to speak again without a turn (the latest question, after a (re)connect)."""
 
     text: str
+    seq: int | None  # the stored message they come from
 
 
 @dataclass
@@ -99,6 +102,8 @@ class _Speech:
     log: SpokenLog = field(default_factory=SpokenLog)
     started_at: float | None = None  # monotonic time of its first audio frame
     played: asyncio.Event = field(default_factory=asyncio.Event)
+    seq: int | None = None  # the stored interviewer message it speaks, once known
+    heard: str | None = None  # what the candidate heard before cutting in (None: not cut)
 
 
 class VoiceSession:
@@ -130,13 +135,16 @@ class VoiceSession:
         self._answers: asyncio.Queue[_Answer | _Say] = asyncio.Queue()
         self._audio = bytearray()  # input audio since `_audio_start` seconds: the current answer and a lead-in
         self._audio_start = 0.0
-        self._speculation: tuple[float, asyncio.Task[str]] | None = None  # (speech_end covered, task)
+        self._speculation: tuple[float, asyncio.Task[Transcript]] | None = None  # (speech_end covered, task)
         self._speech: _Speech | None = None
         self._turns = 0
         self._last_question = ""
         self._turn_start = 0.0
+        self._warm_up: asyncio.Task[None] | None = None
+        self._pauses: list[float] = []  # the current answer's silences so far
+        self._pause_from: float | None = None
 
-    async def run(self, *, greeting: str, pending_answer: str | None) -> None:
+    async def run(self, *, greeting: str, greeting_seq: int | None, pending_answer: str | None) -> None:
         """Serve the connection until the interview ends or the client leaves; raises SessionClosed to close."""
         self._send(
             {
@@ -150,7 +158,10 @@ class VoiceSession:
             self._answers.put_nowait(_Answer(text=pending_answer))
         else:
             self._last_question = greeting
-            self._answers.put_nowait(_Say(greeting))
+            self._answers.put_nowait(_Say(greeting, greeting_seq))
+        if isinstance(self._stt, WarmsUp):
+            # The model loads while the greeting plays, not when the first answer ends (once per process).
+            self._warm_up = asyncio.create_task(self._stt.warm_up(), name="voice-stt-warm-up")
         tasks = [
             asyncio.create_task(self._write(), name="voice-writer"),
             asyncio.create_task(self._listen(), name="voice-listener"),
@@ -243,17 +254,28 @@ class VoiceSession:
             if isinstance(event, SpeechStarted):
                 self._send({"type": "speech.started"})
                 self._turn_start = event.at
+                self._pauses, self._pause_from = [], None
             elif isinstance(event, SpeechResumed):
                 self._send({"type": "speech.started"})
+                if self._speculation is not None:
+                    # Stale now: a call still queued in the engine's pool never runs, a request in flight stops.
+                    self._speculation[1].cancel()
+                if self._pause_from is not None:
+                    self._pauses.append(round(event.at - self._pause_from, 2))
             elif isinstance(event, PauseStarted):
                 self._send({"type": "speech.stopped"})
+                self._pause_from = event.speech_end
                 self._speculate(event.speech_end)
             elif isinstance(event, TurnEnded):
                 speculation = (
                     self._speculation[1] if self._speculation and self._speculation[0] == event.speech_end else None
                 )
                 self._answers.put_nowait(
-                    _Answer(audio=self._clip(event.start, event.speech_end), speculation=speculation)
+                    _Answer(
+                        audio=self._clip(event.start, event.speech_end),
+                        speculation=speculation,
+                        pauses=tuple(self._pauses),
+                    )
                 )
                 self._speculation = None
         self._barge_in_check()
@@ -276,6 +298,7 @@ class VoiceSession:
                 self._outbox.put_nowait(item)
         played = 0.0 if speech.started_at is None else time.monotonic() - speech.started_at
         heard = speech.log.heard(min(played, speech.log.seconds))
+        speech.heard = heard
         self._send({"type": "interrupted", "turn": speech.turn, "heard": heard})
         speech.played.set()
 
@@ -288,7 +311,7 @@ class VoiceSession:
         self._speculation = (speech_end, task)
         task.add_done_callback(lambda done: self._speculated(speech_end, done))
 
-    def _speculated(self, speech_end: float, task: asyncio.Task[str]) -> None:
+    def _speculated(self, speech_end: float, task: asyncio.Task[Transcript]) -> None:
         if task.cancelled() or task.exception() is not None:
             return
         if not self._tracker.in_turn or self._tracker.speech_end != speech_end:
@@ -296,16 +319,16 @@ class VoiceSession:
             if self._tracker.paused:
                 self._speculate(self._tracker.speech_end)
             return
-        text = task.result()
+        text = task.result().text
         try:
             self._send({"type": "transcript", "text": text, "final": False})
             self._handle(self._tracker.set_transcript(text))
         except SessionClosed:
             pass  # the writer closes the session
 
-    async def _transcribe(self, audio: bytes) -> str:
+    async def _transcribe(self, audio: bytes) -> Transcript:
         transcript = await self._stt.transcribe(audio, language="en", prompt=self._last_question or None)
-        return transcript.text.strip()
+        return replace(transcript, text=transcript.text.strip())
 
     def _on_message(self, text: str) -> None:
         try:
@@ -342,22 +365,26 @@ class VoiceSession:
         while True:
             answer = await self._answers.get()
             if isinstance(answer, _Say):
-                await self._say(answer.text)
+                await self._say(answer.text, answer.seq)
                 continue
-            text = answer.text if answer.text is not None else await self._final_transcript(answer)
+            if answer.text is not None:
+                text, delivery = answer.text, None  # typed: no delivery to measure
+            else:
+                text, delivery = await self._final_transcript(answer)
             if not text:
                 continue
-            if await self._turn(text):
+            if await self._turn(text, delivery):
                 return
 
-    async def _final_transcript(self, answer: _Answer) -> str:
-        text: str | None = None
+    async def _final_transcript(self, answer: _Answer) -> tuple[str, dict[str, Any] | None]:
+        """The spoken answer's text and its delivery metrics, measured from the transcript's word timings."""
+        transcript: Transcript | None = None
         if answer.speculation is not None:
             with contextlib.suppress(Exception):
-                text = await answer.speculation
-        if text is None:
+                transcript = await answer.speculation
+        if transcript is None:
             try:
-                text = await self._transcribe(answer.audio)
+                transcript = await self._transcribe(answer.audio)
             except Exception as error:
                 log.warning("voice: transcription failed: %s", type(error).__name__)
                 self._send(
@@ -367,19 +394,20 @@ class VoiceSession:
                         "code": "stt_failed",
                     }
                 )
-                return ""
-        self._send({"type": "transcript", "text": text, "final": True})
-        return text
+                return "", None
+        self._send({"type": "transcript", "text": transcript.text, "final": True})
+        return transcript.text, measure(transcript, pauses=answer.pauses).model_dump()
 
-    async def _turn(self, text: str) -> bool:
+    async def _turn(self, text: str, delivery: dict[str, Any] | None) -> bool:
         """Run one answer through the turn runner, speaking the reply as it is written; True when it ended."""
         sentences: asyncio.Queue[str | None] = asyncio.Queue()
         speech = self._start_speech(sentences)
         splitter = SentenceSplitter()
         payload: dict[str, Any] | None = None
+        reply_seq: int | None = None
         try:
             request = ChatRequest(session_id=self._session_id, user_message=text)
-            async for event in self._runner.run(self._user, request, route="voice"):
+            async for event in self._runner.run(self._user, request, route="voice", delivery=delivery):
                 if isinstance(event, TurnAccepted):
                     self._send({"type": "thinking"})
                 elif isinstance(event, ReplyDelta):
@@ -387,7 +415,7 @@ class VoiceSession:
                     for sentence in splitter.feed(event.text):
                         sentences.put_nowait(sentence)
                 elif isinstance(event, TurnDone):
-                    payload = event.payload
+                    payload, reply_seq = event.payload, event.reply_seq
         except AppError as error:
             self._send({"type": "error", "error": error.message, "code": error.code})
         finally:
@@ -403,16 +431,21 @@ class VoiceSession:
         sentences.put_nowait(None)
         self._send({"type": "reply", **payload})
         self._last_question = str(payload.get("voice_response") or "")
+        ended = bool(payload.get("end"))
+        # A closing turn's audio adds the evaluation's summary to the closing words: a cut there is not stored.
+        speech.seq = None if ended else reply_seq
         await self._finish(speech)
-        return bool(payload.get("end"))
+        return ended
 
-    async def _say(self, text: str) -> None:
+    async def _say(self, text: str, seq: int | None) -> None:
         sentences: asyncio.Queue[str | None] = asyncio.Queue()
         splitter = SentenceSplitter()
         for sentence in [*splitter.feed(text), *splitter.flush()]:
             sentences.put_nowait(sentence)
         sentences.put_nowait(None)
-        await self._finish(self._start_speech(sentences))
+        speech = self._start_speech(sentences)
+        speech.seq = seq
+        await self._finish(speech)
 
     def _start_speech(self, sentences: asyncio.Queue[str | None]) -> _Speech:
         self._turns += 1
@@ -422,10 +455,18 @@ class VoiceSession:
         return speech
 
     async def _finish(self, speech: _Speech) -> None:
-        """Wait until the turn's audio has played (or was cut)."""
+        """Wait until the turn's audio has played (or was cut); a cut message is stored as what was heard."""
         if speech.task is not None:
             # wait(), not await: a barge-in cancels the speaker, and that must not cancel this task.
             await asyncio.wait([speech.task])
+        if speech.heard is None or speech.seq is None:
+            return
+        try:
+            # Cut before its first word, the message still says it was begun (an empty turn breaks vendors).
+            spoken = speech.heard or "..."
+            await self._runner.record_interruption(self._user, self._session_id, speech.seq, spoken)
+        except AppError as error:
+            log.warning("voice: the interrupted reply could not be stored: %s", error.code)
 
     async def _speak(self, speech: _Speech, sentences: asyncio.Queue[str | None]) -> None:
         """Synthesize sentence by sentence and send paced audio; then wait for its playback to end."""
