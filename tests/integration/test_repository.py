@@ -126,6 +126,31 @@ def _kept(session: InterviewSession, messages: list[Message]) -> tuple[dict[str,
     return columns, rows
 
 
+async def test_an_interrupted_reply_is_stored_as_heard_by_every_writer(database_url: str) -> None:
+    """The cut interviewer message keeps only what was heard and is marked; other rows are untouched."""
+    when = datetime(2026, 11, 24, 6, 30, 1, tzinfo=UTC)
+    by_sqlalchemy, by_driver = new_interview("alice"), new_interview("alice")
+    async with app_storage(database_url) as state:
+        async with state.session_factory() as db:
+            writer: InterviewRepository = SqlAlchemyInterviewRepository(db)
+            await _write_transcript(writer, by_sqlalchemy, when)
+            assert await writer.mark_interrupted(by_sqlalchemy.id, 1, "H...")
+            assert not await writer.mark_interrupted(by_sqlalchemy.id, 2, "not an interviewer message")
+            await writer.commit()
+        async with open_repository(state) as repository:
+            await _write_transcript(repository, by_driver, when)
+            assert await repository.mark_interrupted(by_driver.id, 1, "H...")
+            assert not await repository.mark_interrupted(by_driver.id, 2, "not an interviewer message")
+            assert not await repository.mark_interrupted(by_driver.id, 9, "no such message")
+            await repository.commit()
+        for reader in ("sqlalchemy", "driver"):
+            for written in (by_sqlalchemy, by_driver):
+                _, messages, _ = await _read(state, reader, written.id)
+                cut, answer = messages
+                assert (cut.text, cut.voice_text, cut.interrupted) == ("H...", "H...", True), (reader, written.id)
+                assert (answer.text, answer.interrupted) == ("Héllo — ok", False)
+
+
 async def test_commit_writes_what_the_flow_changed_and_leaves_untouched_rows_alone(database_url: str) -> None:
     async with app_storage(database_url) as state:
         changed, untouched = new_interview("alice"), new_interview("alice")

@@ -135,9 +135,36 @@ async def test_speaking_over_the_interviewer_stops_its_audio(base_url: str) -> N
     assert [r for r in after_cut[:next_start] if r.audio is not None] == []
     assert not any(e["type"] == "audio.end" and e.get("turn") == 1 for e in client.events())
     assert audio_frames(client, 1), "the greeting had begun before the cut"
-    # What the candidate said is their answer.
+    # What the candidate said is their answer; the greeting is stored as far as it was heard.
     await client.close()
     assert len(answers(base_url, session_id)) == 1 and reply["end"] is False
+    greeting = messages(base_url, session_id)[0]
+    assert greeting["interrupted"] is True
+    assert greeting["text"] == (interrupted["heard"] or "...")
+
+
+async def test_a_reply_cut_short_is_stored_as_what_was_heard(base_url: str) -> None:
+    session_id = start(base_url)
+    client = await VoiceClient.open(base_url, session_id, token=ALICE)
+    index = await client.finish_playback()
+    await client.send_json({"type": "text", "text": "I build backend services in Python and Go."})
+    index, reply = await client.wait_for("reply", after=index)
+    index, _ = await client.wait_for("audio.start", lambda e: e["turn"] == 2, after=index)
+    await asyncio.sleep(1.5)  # a few words of the reply are heard first
+    await client.say(spoken("Sorry, let me add something about that.", b"en-us+m3"))
+    _, interrupted = await client.wait_for("interrupted", after=index)
+    assert interrupted["turn"] == 2
+    await client.wait_for("reply", after=index + 1)
+    await client.close()
+
+    stored = [m for m in messages(base_url, session_id) if m["role"] == "assistant"]
+    cut = stored[1]
+    assert cut["interrupted"] is True and stored[0]["interrupted"] is False and stored[2]["interrupted"] is False
+    heard = interrupted["heard"]
+    assert heard and cut["text"] == heard
+    # What was heard is the start of what the interviewer said, and not all of it.
+    words, whole = heard.removesuffix("...").split(), reply["voice_response"].split()
+    assert whole[: len(words)] == words and len(words) < len(whole), (heard, whole)
 
 
 async def test_reconnecting_continues_the_interview(base_url: str) -> None:

@@ -32,6 +32,15 @@ _TRANSCRIPT = select(MESSAGES).where(MESSAGES.c.session_id == bindparam("session
 _EVALUATION = select(EVALUATIONS).where(EVALUATIONS.c.session_id == bindparam("session_id"))
 _INSERTS = {table.name: insert(table) for table in (SESSIONS, MESSAGES, EVALUATIONS, SHARE_LINKS)}
 _SAVE_PROGRESS = update(SESSIONS).where(SESSIONS.c.id == bindparam("where_id"))
+_MARK_INTERRUPTED = (
+    update(MESSAGES)
+    .where(
+        MESSAGES.c.session_id == bindparam("where_session"),
+        MESSAGES.c.seq == bindparam("where_seq"),
+        MESSAGES.c.role == "assistant",
+    )
+    .values(text=bindparam("spoken"), voice_text=bindparam("spoken"), interrupted=True)
+)
 
 
 class SqlAlchemyInterviewRepository(InterviewRepository):
@@ -73,6 +82,12 @@ class SqlAlchemyInterviewRepository(InterviewRepository):
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
         await self.db.execute(_SAVE_PROGRESS, {"where_id": session_id, **values})
 
+    async def mark_interrupted(self, session_id: str, seq: int, spoken: str) -> bool:
+        result = await self.db.execute(
+            _MARK_INTERRUPTED, {"where_session": session_id, "where_seq": seq, "spoken": spoken}
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+
     async def _commit(self) -> None:
         await self.db.commit()
 
@@ -87,8 +102,8 @@ class SqlAlchemyInterviewRepository(InterviewRepository):
         statement = text(sql).columns(*table.columns)
         return (await self.db.execute(statement, _params(arguments))).mappings().all()
 
-    async def _write(self, sql: str, *arguments: Any) -> None:
-        await self.db.execute(text(sql), _params(arguments))
+    async def _write(self, sql: str, *arguments: Any) -> int:
+        return int((await self.db.execute(text(sql), _params(arguments))).rowcount)  # type: ignore[attr-defined]
 
 
 def _params(arguments: tuple[Any, ...]) -> dict[str, Any]:

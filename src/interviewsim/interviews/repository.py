@@ -99,6 +99,11 @@ class RawSql:
         # Arguments: the PROGRESS_WRITTEN values, then the interview's id.
         assignments = ", ".join(f"{name} = {p(n)}" for n, name in enumerate(PROGRESS_WRITTEN, start=1))
         self.save_progress = f"UPDATE {SESSIONS.name} SET {assignments} WHERE id = {p(len(PROGRESS_WRITTEN) + 1)}"
+        # Arguments: the text heard (twice), True, the interview's id, the message's seq (an interviewer message only).
+        self.mark_interrupted = (
+            f"UPDATE {MESSAGES.name} SET text = {p(1)}, voice_text = {p(2)}, interrupted = {p(3)} "
+            f"WHERE session_id = {p(4)} AND seq = {p(5)} AND role = 'assistant'"
+        )
         self.active_sessions = f"SELECT count(*) FROM {SESSIONS.name} WHERE phase != {p(1)} AND updated_at >= {p(2)}"
         self.evaluations_of_user = f"{_select_from(EVALUATIONS)} WHERE user_id = {p(1)} ORDER BY created_at"
         self.share_link = f"{_select_from(SHARE_LINKS)} WHERE token_hash = {p(1)}"
@@ -180,6 +185,10 @@ class InterviewRepository(ABC):
         values["created_at"] = values["created_at"] or utcnow()
         await self._insert(MESSAGES, values)
         return loaded(Message, values)
+
+    async def mark_interrupted(self, session_id: str, seq: int, spoken: str) -> bool:
+        """Store interviewer message `seq` as the words spoken before the candidate cut in; False if there is none."""
+        return await self._write(self._sql.mark_interrupted, spoken, spoken, True, session_id, seq) > 0
 
     async def get_evaluation(self, session_id: str) -> EvaluationRecord | None:
         """The stored evaluation of an interview, if any."""
@@ -266,8 +275,8 @@ class InterviewRepository(ABC):
         """The rows of `table` a read-only statement selects."""
 
     @abstractmethod
-    async def _write(self, sql: str, *arguments: Any) -> None:
-        """Run one UPDATE or DELETE in the transaction."""
+    async def _write(self, sql: str, *arguments: Any) -> int:
+        """Run one UPDATE or DELETE in the transaction; the number of rows it changed."""
 
     @property
     @abstractmethod

@@ -180,10 +180,11 @@ class AiosqliteInterviewRepository(InterviewRepository):
     async def _rows(self, table: Table, sql: str, *arguments: Any) -> Iterable[Row]:
         return await self._fetch(table, sql, *map(_argument, arguments))
 
-    async def _write(self, sql: str, *arguments: Any) -> None:
+    async def _write(self, sql: str, *arguments: Any) -> int:
         connection = await self._begin()
         with unavailable_on_failure():
-            await connection.execute(sql, [_argument(value) for value in arguments])
+            cursor = await connection.execute(sql, [_argument(value) for value in arguments])
+        return int(cursor.rowcount)
 
     @property
     def _sql(self) -> RawSql:

@@ -180,11 +180,12 @@ class AsyncpgInterviewRepository(InterviewRepository):
         async with self._reading() as connection:
             return await connection.fetch(sql, *arguments)
 
-    async def _write(self, sql: str, *arguments: Any) -> None:
+    async def _write(self, sql: str, *arguments: Any) -> int:
         await self._settle()  # after the writes already pending, in order
         connection = await self._begin()
         with unavailable_on_disconnect():
-            await connection.execute(sql, *arguments)
+            status = await connection.execute(sql, *arguments)
+        return int(status.rsplit(" ", 1)[-1])  # "UPDATE <rows>" or "DELETE <rows>"
 
     @property
     def _sql(self) -> RawSql:

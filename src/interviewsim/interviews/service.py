@@ -6,7 +6,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -67,6 +67,7 @@ class TurnResult:
     end: bool
     progress: Progress
     evaluation: dict[str, Any] | None = None
+    reply_seq: int | None = None  # the stored interviewer message's place in the transcript
 
 
 class InterviewService:
@@ -214,7 +215,7 @@ class InterviewService:
         flow.apply_reply(turn.session, reply, turn.directive)
         await self._store_reply(turn.session, turn.messages, reply)
         await self.repository.commit()
-        return self._turn_result(turn.session, reply)
+        return replace(self._turn_result(turn.session, reply), reply_seq=turn.messages[-1].seq)
 
     def _pending(
         self, session: InterviewSession, messages: list[Message], directive: Directive, ended_by: str | None
@@ -246,6 +247,12 @@ class InterviewService:
         session = await self._owned(session_id, user)
         messages = await self.repository.messages(session.id)
         return session, messages, await self.repository.get_evaluation(session.id)
+
+    async def record_interruption(self, user: AuthUser, session_id: str, seq: int, spoken: str) -> None:
+        """Keep interviewer message `seq` as only the words spoken before the candidate cut in, marked interrupted."""
+        session = await self._owned(session_id, user)
+        if not await self.repository.mark_interrupted(session.id, seq, spoken):
+            raise NotFound("No interviewer message with that number was found in this interview.")
 
     async def _owned(self, session_id: str, user: AuthUser, *, for_update: bool = False) -> InterviewSession:
         session = await self.repository.get_session(session_id, user.id, for_update=for_update)

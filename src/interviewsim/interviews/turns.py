@@ -37,9 +37,10 @@ class TurnAccepted:
 
 @dataclass(frozen=True)
 class TurnDone:
-    """The finished turn: exactly the JSON /api/chat returns."""
+    """The finished turn: exactly the JSON /api/chat returns, and where its reply is stored."""
 
     payload: dict[str, Any]
+    reply_seq: int | None = None  # the interviewer message's number (None for a closing turn or a replayed key)
 
 
 TurnEvent = TurnAccepted | ReplyDelta | TurnDone
@@ -55,6 +56,7 @@ class LatestTurn:
     payload: dict[str, Any] | None  # the stored evaluation once the interview has ended
     pending_answer: str | None  # an answer stored but never replied to (a turn cut off mid-way)
     voice_style: VoiceStyle = "male"
+    reply_seq: int | None = None  # the latest interviewer message's number
 
 
 def reply_payload(result: TurnResult) -> dict[str, Any]:
@@ -181,14 +183,14 @@ class TurnRunner:
                 else:
                     result = await service.reply(turn)
                 assert result is not None  # reply_stream always ends with the result or raises
-                payload = chat_json(result)
+                payload, reply_seq = chat_json(result), result.reply_seq
             if key is not None:
                 await self._guard.remember(user, key, route, request_hash, payload)
                 key = None
         finally:
             if key is not None:
                 await self._guard.abandon(user, key, route)
-        emit(TurnDone(payload))
+        emit(TurnDone(payload, reply_seq))
 
     async def _spoken_delivery(self, user: AuthUser, request: ChatRequest) -> dict[str, Any] | None:
         """The server's own delivery metrics for an answer sent with a `speech_id` from /api/stt."""
@@ -219,7 +221,13 @@ class TurnRunner:
             payload=evaluation.payload if evaluation is not None else None,
             pending_answer=None if ended else pending,
             voice_style="female" if session.voice_style == "female" else "male",
+            reply_seq=last_reply.seq if last_reply else None,
         )
+
+    async def record_interruption(self, user: AuthUser, session_id: str, seq: int, spoken: str) -> None:
+        """Store interviewer message `seq` as what was spoken before the candidate cut in, marked interrupted."""
+        async with self._transaction() as service:
+            await service.record_interruption(user, session_id, seq, spoken)
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[InterviewService]:

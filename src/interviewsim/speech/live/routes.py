@@ -176,7 +176,7 @@ async def _serve(websocket: WebSocket, session_id: str, settings: Settings) -> N
         style=latest.voice_style,
         config=live_config(settings),
     )
-    await session.run(greeting=latest.voice, pending_answer=latest.pending_answer)
+    await session.run(greeting=latest.voice, greeting_seq=latest.reply_seq, pending_answer=latest.pending_answer)
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:

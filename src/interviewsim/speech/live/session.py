@@ -88,6 +88,7 @@ class _Say:
     """Interviewer words to speak again without a turn (the latest question, after a (re)connect)."""
 
     text: str
+    seq: int | None  # the stored message they come from
 
 
 @dataclass
@@ -99,6 +100,8 @@ class _Speech:
     log: SpokenLog = field(default_factory=SpokenLog)
     started_at: float | None = None  # monotonic time of its first audio frame
     played: asyncio.Event = field(default_factory=asyncio.Event)
+    seq: int | None = None  # the stored interviewer message it speaks, once known
+    heard: str | None = None  # what the candidate heard before cutting in (None: not cut)
 
 
 class VoiceSession:
@@ -136,7 +139,7 @@ class VoiceSession:
         self._last_question = ""
         self._turn_start = 0.0
 
-    async def run(self, *, greeting: str, pending_answer: str | None) -> None:
+    async def run(self, *, greeting: str, greeting_seq: int | None, pending_answer: str | None) -> None:
         """Serve the connection until the interview ends or the client leaves; raises SessionClosed to close."""
         self._send(
             {
@@ -150,7 +153,7 @@ class VoiceSession:
             self._answers.put_nowait(_Answer(text=pending_answer))
         else:
             self._last_question = greeting
-            self._answers.put_nowait(_Say(greeting))
+            self._answers.put_nowait(_Say(greeting, greeting_seq))
         tasks = [
             asyncio.create_task(self._write(), name="voice-writer"),
             asyncio.create_task(self._listen(), name="voice-listener"),
@@ -276,6 +279,7 @@ class VoiceSession:
                 self._outbox.put_nowait(item)
         played = 0.0 if speech.started_at is None else time.monotonic() - speech.started_at
         heard = speech.log.heard(min(played, speech.log.seconds))
+        speech.heard = heard
         self._send({"type": "interrupted", "turn": speech.turn, "heard": heard})
         speech.played.set()
 
@@ -342,7 +346,7 @@ class VoiceSession:
         while True:
             answer = await self._answers.get()
             if isinstance(answer, _Say):
-                await self._say(answer.text)
+                await self._say(answer.text, answer.seq)
                 continue
             text = answer.text if answer.text is not None else await self._final_transcript(answer)
             if not text:
@@ -377,6 +381,7 @@ class VoiceSession:
         speech = self._start_speech(sentences)
         splitter = SentenceSplitter()
         payload: dict[str, Any] | None = None
+        reply_seq: int | None = None
         try:
             request = ChatRequest(session_id=self._session_id, user_message=text)
             async for event in self._runner.run(self._user, request, route="voice"):
@@ -387,7 +392,7 @@ class VoiceSession:
                     for sentence in splitter.feed(event.text):
                         sentences.put_nowait(sentence)
                 elif isinstance(event, TurnDone):
-                    payload = event.payload
+                    payload, reply_seq = event.payload, event.reply_seq
         except AppError as error:
             self._send({"type": "error", "error": error.message, "code": error.code})
         finally:
@@ -403,16 +408,21 @@ class VoiceSession:
         sentences.put_nowait(None)
         self._send({"type": "reply", **payload})
         self._last_question = str(payload.get("voice_response") or "")
+        ended = bool(payload.get("end"))
+        # A closing turn's audio adds the evaluation's summary to the closing words: a cut there is not stored.
+        speech.seq = None if ended else reply_seq
         await self._finish(speech)
-        return bool(payload.get("end"))
+        return ended
 
-    async def _say(self, text: str) -> None:
+    async def _say(self, text: str, seq: int | None) -> None:
         sentences: asyncio.Queue[str | None] = asyncio.Queue()
         splitter = SentenceSplitter()
         for sentence in [*splitter.feed(text), *splitter.flush()]:
             sentences.put_nowait(sentence)
         sentences.put_nowait(None)
-        await self._finish(self._start_speech(sentences))
+        speech = self._start_speech(sentences)
+        speech.seq = seq
+        await self._finish(speech)
 
     def _start_speech(self, sentences: asyncio.Queue[str | None]) -> _Speech:
         self._turns += 1
@@ -422,10 +432,18 @@ class VoiceSession:
         return speech
 
     async def _finish(self, speech: _Speech) -> None:
-        """Wait until the turn's audio has played (or was cut)."""
+        """Wait until the turn's audio has played (or was cut); a cut message is stored as what was heard."""
         if speech.task is not None:
             # wait(), not await: a barge-in cancels the speaker, and that must not cancel this task.
             await asyncio.wait([speech.task])
+        if speech.heard is None or speech.seq is None:
+            return
+        try:
+            # Cut before its first word, the message still says it was begun (an empty turn breaks vendors).
+            spoken = speech.heard or "..."
+            await self._runner.record_interruption(self._user, self._session_id, speech.seq, spoken)
+        except AppError as error:
+            log.warning("voice: the interrupted reply could not be stored: %s", error.code)
 
     async def _speak(self, speech: _Speech, sentences: asyncio.Queue[str | None]) -> None:
         """Synthesize sentence by sentence and send paced audio; then wait for its playback to end."""
