@@ -103,6 +103,15 @@ async def test_a_whole_spoken_interview(base_url: str) -> None:
     assert audio_frames(client, last_turn), "the closing words were not spoken before the close"
     said = answers(base_url, session_id)
     assert len(said) == 2 and "payment" in said[0].lower() and said[1] == "I mostly used Python and PostgreSQL."
+    spoken_answer, typed_answer = (m for m in messages(base_url, session_id) if m["role"] == "user")
+    # The spoken answer carries the server's delivery metrics from its word timings; the typed one has none.
+    delivery = spoken_answer["delivery"]
+    assert delivery is not None and typed_answer["delivery"] is None
+    assert delivery["words"] == len(spoken_answer["text"].split())
+    assert 1.5 < delivery["speaking_seconds"] < 5  # espeak says these nine words in about 3 s
+    assert 100 < delivery["words_per_minute"] < 300
+    assert delivery["long_pauses"] == 0 and delivery["fillers"] == 0
+    assert delivery["confidence"] is not None and 0 < delivery["confidence"] <= 1
 
 
 async def test_a_think_pause_inside_a_sentence_stays_one_turn(base_url: str) -> None:
@@ -119,6 +128,9 @@ async def test_a_think_pause_inside_a_sentence_stays_one_turn(base_url: str) -> 
     assert len(said) == 1, said
     assert "payment" in said[0].lower() and "months" in said[0].lower()
     assert transcript["text"] == said[0]
+    # Its delivery is measured over the whole answer: the think-pause is its longest silence.
+    delivery = messages(base_url, session_id)[1]["delivery"]
+    assert 0.9 < delivery["longest_pause_seconds"] < 2.0, delivery
 
 
 async def test_speaking_over_the_interviewer_stops_its_audio(base_url: str) -> None:

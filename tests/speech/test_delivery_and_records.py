@@ -49,6 +49,15 @@ def test_a_transcript_without_word_timings_falls_back_to_its_text_and_duration()
     assert delivery.long_pauses == 0 and delivery.confidence is None and delivery.low_confidence is False
 
 
+def test_pauses_measured_by_voice_activity_replace_word_gaps() -> None:
+    # Whisper stretches "then" over the 2.4 s pause after it: the word gaps show none, the VAD did.
+    timed = [("and", 0.0, 0.3), ("then...", 0.3, 3.1), ("we", 3.1, 3.3), ("moved.", 3.3, 3.8)]
+    assert measure(transcript(timed)).long_pauses == 0
+    delivery = measure(transcript(timed), pauses=[0.4, 2.4])
+    assert delivery.long_pauses == 1 and delivery.longest_pause_seconds == 2.4
+    assert delivery.words == 4 and delivery.speaking_seconds == 3.8
+
+
 @pytest.fixture(params=["memory", "redis"])
 async def records(request: pytest.FixtureRequest) -> AsyncIterator[SpeechRecords]:
     if request.param == "memory":

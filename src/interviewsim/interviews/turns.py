@@ -47,6 +47,16 @@ TurnEvent = TurnAccepted | ReplyDelta | TurnDone
 
 
 @dataclass(frozen=True)
+class _Turn:
+    """What a transport asks of one turn."""
+
+    request: ChatRequest
+    idempotency_key: str | None
+    route: str
+    delivery: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class LatestTurn:
     """Where an interview stands, for a transport that joins or resumes it."""
 
@@ -111,18 +121,24 @@ class TurnRunner:
         stream: bool = True,
         idempotency_key: str | None = None,
         route: str = "chat",
+        delivery: dict[str, Any] | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
-        """One turn: TurnAccepted, then ReplyDelta events (when streaming), then TurnDone; errors raise AppError."""
+        """One turn: TurnAccepted, then ReplyDelta events (when streaming), then TurnDone; errors raise AppError.
+
+        `delivery` is the server's own delivery metrics of an answer it heard itself (the live voice
+        loop); an answer sent with a `speech_id` takes the metrics stored under it instead.
+        """
+        turn = _Turn(request, idempotency_key, route, delivery)
         if not stream:
             events: list[TurnEvent] = []
-            await self._turn(user, request, idempotency_key, route, stream=False, emit=events.append)
+            await self._turn(user, turn, stream=False, emit=events.append)
             for event in events:
                 yield event
             return
         queue: asyncio.Queue[TurnEvent | Exception | None] = asyncio.Queue()
         # A streamed turn runs whole in a task of its own: the session lock is entered and left in one
         # task whichever tasks the consumer iterates from (a streamed response continues in another).
-        worker = asyncio.create_task(self._turn_into(queue, user, request, idempotency_key, route))
+        worker = asyncio.create_task(self._turn_into(queue, user, turn))
         try:
             while (item := await queue.get()) is not None:
                 if isinstance(item, Exception):
@@ -137,30 +153,20 @@ class TurnRunner:
         self,
         queue: asyncio.Queue[TurnEvent | Exception | None],
         user: AuthUser,
-        request: ChatRequest,
-        idempotency_key: str | None,
-        route: str,
+        turn: _Turn,
     ) -> None:
         try:
-            await self._turn(user, request, idempotency_key, route, stream=True, emit=queue.put_nowait)
+            await self._turn(user, turn, stream=True, emit=queue.put_nowait)
         except Exception as error:
             queue.put_nowait(error)
         else:
             queue.put_nowait(None)
 
-    async def _turn(
-        self,
-        user: AuthUser,
-        request: ChatRequest,
-        key: str | None,
-        route: str,
-        *,
-        stream: bool,
-        emit: Callable[[TurnEvent], None],
-    ) -> None:
+    async def _turn(self, user: AuthUser, turn: _Turn, *, stream: bool, emit: Callable[[TurnEvent], None]) -> None:
         """The turn itself: limit, idempotency, lock, stored answer, reply, stored reply; events go to `emit`."""
+        request, key, route = turn.request, turn.idempotency_key, turn.route
         await self._limiter.hit("chat", user.id)
-        delivery = await self._spoken_delivery(user, request)
+        delivery = await self._spoken_delivery(user, request) if request.speech_id is not None else turn.delivery
         # Only a keyed request is ever matched against its stored reply (the hash is for that alone).
         request_hash = "" if key is None else fingerprint(route, request.model_dump(mode="json"))
         if key is not None:
@@ -171,17 +177,17 @@ class TurnRunner:
                 return
         try:
             async with self._guard.session_lock(request.session_id), self._transaction() as service:
-                turn = await service.begin_turn(user, request, delivery=delivery)
+                pending = await service.begin_turn(user, request, delivery=delivery)
                 emit(TurnAccepted())
                 result: TurnResult | None = None
                 if stream:
-                    async for event in service.reply_stream(turn):
+                    async for event in service.reply_stream(pending):
                         if isinstance(event, ReplyDelta):
                             emit(event)
                         else:
                             result = event
                 else:
-                    result = await service.reply(turn)
+                    result = await service.reply(pending)
                 assert result is not None  # reply_stream always ends with the result or raises
                 payload, reply_seq = chat_json(result), result.reply_seq
             if key is not None:

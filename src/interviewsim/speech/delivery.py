@@ -33,14 +33,22 @@ class Delivery(BaseModel):
     low_confidence: bool = Field(description="The transcript may be wrong: do not hold its wording against anyone")
 
 
-def measure(transcript: Transcript) -> Delivery:
-    """The delivery metrics of `transcript` (word timings when the provider gave them, else its text)."""
+def measure(transcript: Transcript, *, pauses: Sequence[float] | None = None) -> Delivery:
+    """The delivery metrics of `transcript` (word timings when the provider gave them, else its text).
+
+    `pauses` are the silences inside the answer as voice activity detection measured them; when given
+    they replace the gaps between word timings (Whisper stretches a word over the pause after it).
+    """
     tokens = _tokens(transcript.words) if transcript.words else _TOKEN.findall(transcript.text.lower())
     speaking = _speaking_seconds(transcript.words) or transcript.duration
     minutes = speaking / 60 if speaking > 0 else 0.0
     counts = _filler_counts(tokens)
     fillers = sum(counts.values())
-    gaps = [b.start - a.end for a, b in zip(transcript.words, transcript.words[1:], strict=False)]
+    gaps = (
+        list(pauses)
+        if pauses is not None
+        else [b.start - a.end for a, b in zip(transcript.words, transcript.words[1:], strict=False)]
+    )
     long_gaps = [gap for gap in gaps if gap > LONG_PAUSE_SECONDS]
     confidence = transcript.confidence
     return Delivery(

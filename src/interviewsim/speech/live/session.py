@@ -17,7 +17,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -27,6 +27,7 @@ from interviewsim.errors import AppError
 from interviewsim.interviewer.base import ReplyDelta
 from interviewsim.interviews.schemas import ChatRequest
 from interviewsim.interviews.turns import TurnAccepted, TurnDone, TurnRunner
+from interviewsim.speech.delivery import measure
 from interviewsim.speech.live.endpointing import (
     EndpointingConfig,
     Event,
@@ -38,7 +39,7 @@ from interviewsim.speech.live.endpointing import (
 )
 from interviewsim.speech.live.speaking import SentenceSplitter, SpokenLog
 from interviewsim.speech.live.vad import SAMPLE_RATE, SileroVad
-from interviewsim.speech.stt.base import SpeechToText
+from interviewsim.speech.stt.base import SpeechToText, Transcript
 from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE, PcmVoice, VoiceStyle
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ class _Answer:
 
     text: str | None = None
     audio: bytes = b""
-    speculation: asyncio.Task[str] | None = None
+    speculation: asyncio.Task[Transcript] | None = None
+    pauses: tuple[float, ...] = ()  # silences inside the answer, as the VAD measured them
 
 
 @dataclass(frozen=True)
@@ -133,11 +135,13 @@ class VoiceSession:
         self._answers: asyncio.Queue[_Answer | _Say] = asyncio.Queue()
         self._audio = bytearray()  # input audio since `_audio_start` seconds: the current answer and a lead-in
         self._audio_start = 0.0
-        self._speculation: tuple[float, asyncio.Task[str]] | None = None  # (speech_end covered, task)
+        self._speculation: tuple[float, asyncio.Task[Transcript]] | None = None  # (speech_end covered, task)
         self._speech: _Speech | None = None
         self._turns = 0
         self._last_question = ""
         self._turn_start = 0.0
+        self._pauses: list[float] = []  # the current answer's silences so far
+        self._pause_from: float | None = None
 
     async def run(self, *, greeting: str, greeting_seq: int | None, pending_answer: str | None) -> None:
         """Serve the connection until the interview ends or the client leaves; raises SessionClosed to close."""
@@ -246,17 +250,25 @@ class VoiceSession:
             if isinstance(event, SpeechStarted):
                 self._send({"type": "speech.started"})
                 self._turn_start = event.at
+                self._pauses, self._pause_from = [], None
             elif isinstance(event, SpeechResumed):
                 self._send({"type": "speech.started"})
+                if self._pause_from is not None:
+                    self._pauses.append(round(event.at - self._pause_from, 2))
             elif isinstance(event, PauseStarted):
                 self._send({"type": "speech.stopped"})
+                self._pause_from = event.speech_end
                 self._speculate(event.speech_end)
             elif isinstance(event, TurnEnded):
                 speculation = (
                     self._speculation[1] if self._speculation and self._speculation[0] == event.speech_end else None
                 )
                 self._answers.put_nowait(
-                    _Answer(audio=self._clip(event.start, event.speech_end), speculation=speculation)
+                    _Answer(
+                        audio=self._clip(event.start, event.speech_end),
+                        speculation=speculation,
+                        pauses=tuple(self._pauses),
+                    )
                 )
                 self._speculation = None
         self._barge_in_check()
@@ -292,7 +304,7 @@ class VoiceSession:
         self._speculation = (speech_end, task)
         task.add_done_callback(lambda done: self._speculated(speech_end, done))
 
-    def _speculated(self, speech_end: float, task: asyncio.Task[str]) -> None:
+    def _speculated(self, speech_end: float, task: asyncio.Task[Transcript]) -> None:
         if task.cancelled() or task.exception() is not None:
             return
         if not self._tracker.in_turn or self._tracker.speech_end != speech_end:
@@ -300,16 +312,16 @@ class VoiceSession:
             if self._tracker.paused:
                 self._speculate(self._tracker.speech_end)
             return
-        text = task.result()
+        text = task.result().text
         try:
             self._send({"type": "transcript", "text": text, "final": False})
             self._handle(self._tracker.set_transcript(text))
         except SessionClosed:
             pass  # the writer closes the session
 
-    async def _transcribe(self, audio: bytes) -> str:
+    async def _transcribe(self, audio: bytes) -> Transcript:
         transcript = await self._stt.transcribe(audio, language="en", prompt=self._last_question or None)
-        return transcript.text.strip()
+        return replace(transcript, text=transcript.text.strip())
 
     def _on_message(self, text: str) -> None:
         try:
@@ -348,20 +360,24 @@ class VoiceSession:
             if isinstance(answer, _Say):
                 await self._say(answer.text, answer.seq)
                 continue
-            text = answer.text if answer.text is not None else await self._final_transcript(answer)
+            if answer.text is not None:
+                text, delivery = answer.text, None  # typed: no delivery to measure
+            else:
+                text, delivery = await self._final_transcript(answer)
             if not text:
                 continue
-            if await self._turn(text):
+            if await self._turn(text, delivery):
                 return
 
-    async def _final_transcript(self, answer: _Answer) -> str:
-        text: str | None = None
+    async def _final_transcript(self, answer: _Answer) -> tuple[str, dict[str, Any] | None]:
+        """The spoken answer's text and its delivery metrics, measured from the transcript's word timings."""
+        transcript: Transcript | None = None
         if answer.speculation is not None:
             with contextlib.suppress(Exception):
-                text = await answer.speculation
-        if text is None:
+                transcript = await answer.speculation
+        if transcript is None:
             try:
-                text = await self._transcribe(answer.audio)
+                transcript = await self._transcribe(answer.audio)
             except Exception as error:
                 log.warning("voice: transcription failed: %s", type(error).__name__)
                 self._send(
@@ -371,11 +387,11 @@ class VoiceSession:
                         "code": "stt_failed",
                     }
                 )
-                return ""
-        self._send({"type": "transcript", "text": text, "final": True})
-        return text
+                return "", None
+        self._send({"type": "transcript", "text": transcript.text, "final": True})
+        return transcript.text, measure(transcript, pauses=answer.pauses).model_dump()
 
-    async def _turn(self, text: str) -> bool:
+    async def _turn(self, text: str, delivery: dict[str, Any] | None) -> bool:
         """Run one answer through the turn runner, speaking the reply as it is written; True when it ended."""
         sentences: asyncio.Queue[str | None] = asyncio.Queue()
         speech = self._start_speech(sentences)
@@ -384,7 +400,7 @@ class VoiceSession:
         reply_seq: int | None = None
         try:
             request = ChatRequest(session_id=self._session_id, user_message=text)
-            async for event in self._runner.run(self._user, request, route="voice"):
+            async for event in self._runner.run(self._user, request, route="voice", delivery=delivery):
                 if isinstance(event, TurnAccepted):
                     self._send({"type": "thinking"})
                 elif isinstance(event, ReplyDelta):
