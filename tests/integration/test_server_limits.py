@@ -25,6 +25,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from interviewsim.serving import protocol
+from interviewsim.serving.options import WS_MAX_MESSAGE_BYTES
+from interviewsim.speech.live.session import LiveConfig
 from tests.support.servers import ServerProcess, free_port
 
 TOKEN = "limits-test-token-0123"
@@ -166,6 +168,29 @@ def test_a_body_that_stops_arriving_is_closed(server: ServerProcess) -> None:
     assert said is not None, "a body that never finished kept its connection open"
     assert not said.startswith(b"HTTP/1.1 200")
     assert healthy(server)
+
+
+def test_an_oversized_websocket_message_is_refused_by_the_server_before_the_app(server: ServerProcess) -> None:
+    """A 1 MiB message is over `serve`'s WebSocket limit: closed 1009 at once (uvicorn's default takes 16 MiB)."""
+
+    async def send_big() -> tuple[int | None, str | None]:
+        url = f"ws://127.0.0.1:{server.port}/api/voice?session_id=any"
+        async with websockets.connect(url, max_size=2**20) as ws:
+            # Unauthenticated: the app would read it as the auth message and close 1008 (policy).
+            await ws.send(bytes(2**20))
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+            return ws.close_code, ws.close_reason
+
+    code, reason = asyncio.run(send_big())
+    assert code == 1009, (code, reason)
+    assert healthy(server)
+
+
+def test_the_websocket_limit_lets_the_voice_loops_own_limits_answer_first() -> None:
+    """Every frame the live loop accepts, and one byte over (closed by the loop with its reason), fits the limit."""
+    config = LiveConfig()
+    assert max(config.max_frame_bytes, config.max_text_bytes) < WS_MAX_MESSAGE_BYTES < 2**20
 
 
 def test_past_the_concurrency_limit_requests_get_503(tmp_path: Path) -> None:

@@ -7,6 +7,11 @@ from typing import Any
 from interviewsim.config import Settings
 from interviewsim.serving.protocol import DeadlineH11Protocol
 
+# Just above the live voice loop's own limits (64,000-byte audio frames, 16 KiB text frames), which
+# close with a reason; a larger WebSocket message is refused by uvicorn before it is buffered (its
+# default would take 16 MiB per message).
+WS_MAX_MESSAGE_BYTES = 64 * 1024
+
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `uvicorn.run`, shared by one worker and many."""
@@ -27,4 +32,5 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout_keep_alive": settings.keep_alive_seconds,
         # Beyond this many open connections or running requests, a new request is answered 503 at once.
         "limit_concurrency": settings.limit_concurrency,
+        "ws_max_size": WS_MAX_MESSAGE_BYTES,
     }
