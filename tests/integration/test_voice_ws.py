@@ -307,3 +307,13 @@ def test_the_protocol_page_is_served_and_linked_from_the_api_docs(base_url: str)
     assert "GET /api/voice" in page.text and "interrupted" in page.text
     description = httpx.get(f"{base_url}/openapi.json").json()["info"]["description"]
     assert "(/docs/voice)" in description
+
+
+async def test_the_speech_model_loads_while_the_greeting_plays(voice_app: tuple[FastAPI, str]) -> None:
+    app, base_url = voice_app
+    stt = app.state.engines.stt
+    assert stt._model is None  # nothing was transcribed on this server yet
+    client = await VoiceClient.open(base_url, start(base_url), token=ALICE)
+    await client.finish_playback()
+    await client.close()
+    assert stt._model is not None, "the first answer would wait for Whisper to load"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from interviewsim.stt.whisper import WhisperSpeechToText
 from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE, PcmVoice, VoiceStyle
 from interviewsim.tts.builtin import BuiltinVoice
 from interviewsim.tts.piper import bundled_male_voice
+from interviewsim.vendors.errors import ProviderError
 from tests.support.speech import encode, word_error_rate
 
 TWO_SENTENCES = "Thanks for that answer. Now tell me how you would scale it."
@@ -49,3 +51,22 @@ async def test_the_piper_voice_is_understood_by_the_built_in_whisper() -> None:
     transcript = await whisper.transcribe(decode(encode(pcm, "wav"), max_seconds=30).pcm)
     await whisper.aclose()
     assert word_error_rate(TWO_SENTENCES, transcript.text) <= 0.15, transcript.text
+
+
+async def test_whisper_warms_up_in_its_own_pool_once() -> None:
+    whisper = WhisperSpeechToText()
+    assert whisper._model is None  # lazy: nothing loads until asked
+    await whisper.warm_up()
+    model = whisper._model
+    assert model is not None
+    await whisper.warm_up()
+    assert whisper._model is model  # loaded once per process
+    await whisper.aclose()
+
+
+async def test_a_whisper_without_its_model_warms_up_quietly_and_fails_on_use(tmp_path: Path) -> None:
+    whisper = WhisperSpeechToText(str(tmp_path))
+    await whisper.warm_up()
+    with pytest.raises(ProviderError, match="no CTranslate2 Whisper model"):
+        await whisper.transcribe(bytes(3200))
+    await whisper.aclose()

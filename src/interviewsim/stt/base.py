@@ -31,6 +31,15 @@ class Transcript:
 
 
 @runtime_checkable
+class WarmsUp(Protocol):
+    """An engine that can load its model ahead of its first call."""
+
+    async def warm_up(self) -> None:
+        """Load what the first call would (once per process); errors surface on that call instead."""
+        ...
+
+
+@runtime_checkable
 class SpeechToText(Protocol):
     """Transcribes one utterance of s16le mono PCM at PCM_SAMPLE_RATE."""
 

@@ -8,6 +8,7 @@ instead of waiting behind minutes of work.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -82,6 +83,11 @@ class WhisperSpeechToText:
             return await loop.run_in_executor(self._pool(), self._run, pcm, language, prompt)
         finally:
             self._admitted -= 1
+
+    async def warm_up(self) -> None:
+        """Load the model in this provider's pool, so a live interview's first answer does not wait for it."""
+        with contextlib.suppress(ProviderError):  # the first transcription reports it
+            await asyncio.get_running_loop().run_in_executor(self._pool(), self.load)
 
     def load(self) -> WhisperModel:
         """The model, loaded from its directory on the first call; never reaches a model hub."""

@@ -39,7 +39,7 @@ from interviewsim.speech.live.endpointing import (
 )
 from interviewsim.speech.live.speaking import SentenceSplitter, SpokenLog
 from interviewsim.speech.live.vad import SAMPLE_RATE, SileroVad
-from interviewsim.speech.stt.base import SpeechToText, Transcript
+from interviewsim.speech.stt.base import SpeechToText, Transcript, WarmsUp
 from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE, PcmVoice, VoiceStyle
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,7 @@ class VoiceSession:
         self._turns = 0
         self._last_question = ""
         self._turn_start = 0.0
+        self._warm_up: asyncio.Task[None] | None = None
         self._pauses: list[float] = []  # the current answer's silences so far
         self._pause_from: float | None = None
 
@@ -158,6 +159,9 @@ class VoiceSession:
         else:
             self._last_question = greeting
             self._answers.put_nowait(_Say(greeting, greeting_seq))
+        if isinstance(self._stt, WarmsUp):
+            # The model loads while the greeting plays, not when the first answer ends (once per process).
+            self._warm_up = asyncio.create_task(self._stt.warm_up(), name="voice-stt-warm-up")
         tasks = [
             asyncio.create_task(self._write(), name="voice-writer"),
             asyncio.create_task(self._listen(), name="voice-listener"),

@@ -5,6 +5,6 @@ It is defined in `interviewsim.stt.base`, the engine layer, so the engine factor
 
 from __future__ import annotations
 
-from interviewsim.stt.base import PCM_SAMPLE_RATE, SpeechToText, Transcript, Word
+from interviewsim.stt.base import PCM_SAMPLE_RATE, SpeechToText, Transcript, WarmsUp, Word
 
-__all__ = ["PCM_SAMPLE_RATE", "SpeechToText", "Transcript", "Word"]
+__all__ = ["PCM_SAMPLE_RATE", "SpeechToText", "Transcript", "WarmsUp", "Word"]
