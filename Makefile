@@ -47,6 +47,7 @@ typecheck: $(STAMP_DEV)
 bench: $(STAMP_DEV)  ## benchmark against local fake vendors (see bench/README.md)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.speech
+	$(BIN)/python -m bench.live_voice
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules
