@@ -271,20 +271,35 @@ async def answer_turn(candidate: Candidate, clip: Clip, turn: int) -> tuple[dict
     return timing, end, ended
 
 
+@dataclass
+class Measured:
+    """What a phase's interviews measured so far (kept when one of them times out)."""
+
+    timings: list[dict[str, Any]] = field(default_factory=list)
+    cuts: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
 async def interview(
-    base_url: str, clips: list[Clip], turns: int, *, barge_in: bool = False, offset: int = 0
+    base_url: str,
+    clips: list[Clip],
+    turns: int,
+    *,
+    barge_in: bool = False,
+    offset: int = 0,
+    into: Measured | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Interviews one after another until `turns` answers are timed; (turn timings, barge-in timings, errors)."""
-    timings: list[dict[str, Any]] = []
-    cuts: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    while len(timings) < turns:
+    measured = into if into is not None else Measured()
+    timings, cuts, errors = measured.timings, measured.cuts, measured.errors
+    target = len(timings) + turns
+    while len(timings) < target:
         candidate, _ = await Candidate.open(base_url)
         try:
             greeting = await candidate.event("audio.start", turn=1)
             end, ended = (await candidate.play(greeting)) if not barge_in else (greeting, False)
             turn = 1
-            while not ended and len(timings) < turns and len(candidate.errors) < 5:
+            while not ended and len(timings) < target and len(candidate.errors) < 5:
                 clip = clips[(offset + len(timings)) % len(clips)]
                 if barge_in:
                     cut = await talk_over(candidate, clip, turn)
@@ -332,15 +347,53 @@ async def talk_over(candidate: Candidate, clip: Clip, turn: int) -> dict[str, An
     }
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def listening(base_url: str, pid: int, interviews: int, seconds: float) -> dict[str, Any]:
+    """The server's CPU for `interviews` open interviews that only listen: receiving frames and running the VAD.
+
+    With vendor speech-to-text and a vendor voice this is nearly all the local work of a voice interview.
+    """
+    candidates = [(await Candidate.open(base_url))[0] for _ in range(interviews)]
+    try:
+        for candidate in candidates:
+            await candidate.event("audio.end", turn=1)
+            await candidate.connection.send(json.dumps({"type": "playback.end", "turn": 1}))
+        await asyncio.sleep(1.0)
+        before, started = _cpu_seconds(pid), time.monotonic()
+        await asyncio.sleep(seconds)
+        used, elapsed = _cpu_seconds(pid) - before, time.monotonic() - started
+    finally:
+        for candidate in candidates:
+            await candidate.close()
+    share = used / elapsed / interviews
+    return {
+        "interviews": interviews,
+        "seconds": round(elapsed, 1),
+        "server_cpu_per_listening_interview": round(share, 4),
+        "listening_interviews_per_core": int(1 / share) if share else None,
+        "errors": [e for c in candidates for e in c.errors],
+    }
+
+
 async def concurrent(base_url: str, clips: list[Clip], interviews: int, turns: int) -> dict[str, Any]:
     """`interviews` interviews at once, `turns` answers each."""
+    each = [Measured() for _ in range(interviews)]
     results = await asyncio.gather(
-        *(interview(base_url, clips, turns, offset=n) for n in range(interviews)), return_exceptions=True
+        *(interview(base_url, clips, turns, offset=n, into=each[n]) for n in range(interviews)), return_exceptions=True
     )
-    latencies = [t["latency"] for r in results if not isinstance(r, BaseException) for t in r[0]]
-    errors = [e for r in results if not isinstance(r, BaseException) for e in r[2]]
-    failures = [repr(r) for r in results if isinstance(r, BaseException)]
-    return {"interviews": interviews, "latency_ms": summarize_ms(latencies), "errors": errors, "failures": failures}
+    return {
+        "interviews": interviews,
+        "latency_ms": summarize_ms([t["latency"] for m in each for t in m.timings]),
+        "stages_ms": _stage_summary([t for m in each for t in m.timings]),
+        "errors": [e for m in each for e in m.errors],
+        # An interview that waited WAIT_SECONDS for a reply: its answers timed before that are kept above.
+        "failures": [repr(r) for r in results if isinstance(r, BaseException)],
+    }
 
 
 def _stage_summary(timings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -358,7 +411,7 @@ def _load() -> list[float]:
     return [round(load, 2) for load in os.getloadavg()]
 
 
-async def run(base_url: str, clips: list[Clip], args: argparse.Namespace) -> dict[str, Any]:
+async def run(base_url: str, pid: int, clips: list[Clip], args: argparse.Namespace) -> dict[str, Any]:
     """Every phase against one running server."""
     results: dict[str, Any] = {}
     # Warm up: the first voice session loads Whisper, Silero and Piper; its turn is reported apart.
@@ -393,6 +446,8 @@ async def run(base_url: str, clips: list[Clip], args: argparse.Namespace) -> dic
         "load_before": load,
         "load_after": _load(),
     }
+    load = _load()
+    results["listening"] = {**await listening(base_url, pid, args.concurrent, 20.0), "load_before": load}
     return results
 
 
@@ -418,6 +473,8 @@ def report(results: dict[str, Any]) -> list[str]:
         f"{together['interviews']} concurrent interviews: p95 {together['latency_ms']['p95']} ms "
         f"[{mark(together['latency_ms']['p95'], TARGETS_MS['concurrent_p95'])} <= 4000], "
         f"{len(together['errors'])} errors, {len(together['failures'])} failed  load {together['load_before']}",
+        f"listening only (frames + VAD): {results['listening']['server_cpu_per_listening_interview'] * 100:.1f} % "
+        f"of a core per interview, ~{results['listening']['listening_interviews_per_core']} per core",
     ]
 
 
@@ -435,7 +492,7 @@ def main() -> None:
         settings |= {"VOICE_MAX_SESSIONS": str(args.concurrent + 2), "HF_HUB_OFFLINE": "1"}
         server = ServerProcess(Path(workdir) / "data", settings, "WARNING").start()
         try:
-            results = asyncio.run(run(server.base_url, clips, args))
+            results = asyncio.run(run(server.base_url, server.pid, clips, args))
         finally:
             server.stop()
     results["machine"] = {"nproc": len(os.sched_getaffinity(0)), "uptime": _uptime()}

@@ -257,6 +257,9 @@ class VoiceSession:
                 self._pauses, self._pause_from = [], None
             elif isinstance(event, SpeechResumed):
                 self._send({"type": "speech.started"})
+                if self._speculation is not None:
+                    # Stale now: a call still queued in the engine's pool never runs, a request in flight stops.
+                    self._speculation[1].cancel()
                 if self._pause_from is not None:
                     self._pauses.append(round(event.at - self._pause_from, 2))
             elif isinstance(event, PauseStarted):
