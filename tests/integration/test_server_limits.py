@@ -194,7 +194,9 @@ def test_the_websocket_limit_lets_the_voice_loops_own_limits_answer_first() -> N
 
 
 def test_past_the_concurrency_limit_requests_get_503(tmp_path: Path) -> None:
-    limited = ServerProcess(tmp_path, TOKEN, {**LIMITS, "LIMIT_CONCURRENCY": "4"}).start()
+    # Long deadlines here: on a loaded machine the idle connections must still be open when /healthz asks.
+    patient = {**LIMITS, "HEADER_TIMEOUT_SECONDS": "60", "LIMIT_CONCURRENCY": "4"}
+    limited = ServerProcess(tmp_path, TOKEN, patient).start()
     try:
         idle = [connect(limited) for _ in range(4)]
         try:
