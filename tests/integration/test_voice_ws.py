@@ -317,3 +317,24 @@ async def test_the_speech_model_loads_while_the_greeting_plays(voice_app: tuple[
     await client.finish_playback()
     await client.close()
     assert stt._model is not None, "the first answer would wait for Whisper to load"
+
+
+async def test_a_finished_answer_waits_for_a_busy_speech_to_text_engine(voice_app: tuple[FastAPI, str]) -> None:
+    app, base_url = voice_app
+    stt = app.state.engines.stt
+    session_id = start(base_url)
+    client = await VoiceClient.open(base_url, session_id, token=ALICE)
+    index = await client.finish_playback()
+    held = stt._capacity
+    stt._admitted += held  # every transcription slot and queue place taken, as by other interviews
+    try:
+        await client.say(spoken("I worked on the payment system for three years.", b"en-us+m3"))
+        await asyncio.sleep(4)  # past the end of the turn: its transcription found the engine full
+    finally:
+        stt._admitted -= held
+    _, transcript = await client.wait_for("transcript", lambda e: e["final"], after=index)
+    await client.wait_for("reply", after=index)
+    await client.close()
+    assert "payment" in transcript["text"].lower()
+    assert client.events("error") == [], "the answer was dropped instead of waiting for the engine"
+    assert len(answers(base_url, session_id)) == 1

@@ -41,6 +41,7 @@ from interviewsim.speech.live.speaking import SentenceSplitter, SpokenLog
 from interviewsim.speech.live.vad import SAMPLE_RATE, SileroVad
 from interviewsim.speech.stt.base import SpeechToText, Transcript, WarmsUp
 from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE, PcmVoice, VoiceStyle
+from interviewsim.vendors.errors import ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ _BYTES_PER_SECOND_OUT = PCM_OUTPUT_SAMPLE_RATE * 2
 _AUDIO_FRAME_SECONDS = 0.1  # reply audio goes out in frames of this length
 _PAD_SECONDS = 0.2  # audio kept around an answer's speech for the transcriber
 _OUTBOX_SIZE = 64
+_BUSY_RETRY_SECONDS = 0.25  # how often a waiting answer asks a busy engine again
 
 
 class SessionClosed(Exception):
@@ -73,6 +75,7 @@ class LiveConfig:
     max_text_bytes: int = 16_384
     audio_lead_seconds: float = 0.4  # how far ahead of real time reply audio is sent
     playback_grace_seconds: float = 0.5  # after its audio's length, a turn counts as played
+    busy_stt_wait_seconds: float = 60.0  # how long a finished answer waits for a busy speech-to-text engine
 
 
 @dataclass(frozen=True)
@@ -384,7 +387,7 @@ class VoiceSession:
                 transcript = await answer.speculation
         if transcript is None:
             try:
-                transcript = await self._transcribe(answer.audio)
+                transcript = await self._transcribe_when_free(answer.audio)
             except Exception as error:
                 log.warning("voice: transcription failed: %s", type(error).__name__)
                 self._send(
@@ -397,6 +400,18 @@ class VoiceSession:
                 return "", None
         self._send({"type": "transcript", "text": transcript.text, "final": True})
         return transcript.text, measure(transcript, pauses=answer.pauses).model_dump()
+
+    async def _transcribe_when_free(self, audio: bytes) -> Transcript:
+        """Transcribe a finished answer; a busy engine is waited for, since the answer cannot be said again unasked."""
+        deadline = time.monotonic() + self._config.busy_stt_wait_seconds
+        while True:
+            try:
+                return await self._transcribe(audio)
+            except ProviderError as error:
+                left = deadline - time.monotonic()
+                if not error.retryable or error.retry_after is None or left <= 0:
+                    raise
+                await asyncio.sleep(min(error.retry_after, _BUSY_RETRY_SECONDS, left))
 
     async def _turn(self, text: str, delivery: dict[str, Any] | None) -> bool:
         """Run one answer through the turn runner, speaking the reply as it is written; True when it ended."""
