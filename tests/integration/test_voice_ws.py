@@ -164,9 +164,12 @@ async def test_a_reply_cut_short_is_stored_as_what_was_heard(base_url: str) -> N
     index, _ = await client.wait_for("audio.start", lambda e: e["turn"] == 2, after=index)
     await asyncio.sleep(1.5)  # a few words of the reply are heard first
     await client.say(spoken("Sorry, let me add something about that.", b"en-us+m3"))
-    _, interrupted = await client.wait_for("interrupted", after=index)
+    cut, interrupted = await client.wait_for("interrupted", after=index)
     assert interrupted["turn"] == 2
-    await client.wait_for("reply", after=index + 1)
+    # The reply to what the candidate said over it: after that answer's final transcript, which the
+    # conversation sends only once the cut turn's own reply is out.
+    heard_answer, _ = await client.wait_for("transcript", lambda e: e["final"], after=cut)
+    await client.wait_for("reply", after=heard_answer)
     await client.close()
 
     stored = [m for m in messages(base_url, session_id) if m["role"] == "assistant"]
