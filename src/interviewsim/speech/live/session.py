@@ -359,7 +359,8 @@ class VoiceSession:
 
     def _stop_speaking(self) -> None:
         speech = self._speech
-        if speech is not None and speech.task is not None and not speech.task.done():
+        # A turn the client has reported played is over, even if its speaker task has not yet returned.
+        if speech is not None and speech.task is not None and not speech.task.done() and not speech.played.is_set():
             self._interrupt(speech)
 
     # -- the conversation ------------------------------------------------------------------------
