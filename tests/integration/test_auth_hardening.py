@@ -7,18 +7,17 @@ import os
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from interviewsim.app import create_app
 from interviewsim.config import Settings
+from interviewsim.serving.threaded import serve_in_thread
 from tests.support.auth import TokenTableVerifier
 from tests.support.servers import free_port, thread_server
 
@@ -61,19 +60,8 @@ def firebase_style_server(tmp_path: Path) -> Iterator[int]:
     """Firebase-mode settings (no loopback guard) on every interface, with fixed test tokens."""
     settings = Settings(data_dir=tmp_path, firebase_project_id="demo-auth")  # type: ignore[call-arg]
     app = create_app(settings, verifier=TokenTableVerifier({TOKEN: "alice"}))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve_in_thread(app, host="0.0.0.0") as base_url:
+        yield int(urlsplit(base_url).port or 0)
 
 
 def test_failed_sign_ins_are_counted_per_client_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

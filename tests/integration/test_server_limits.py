@@ -14,10 +14,10 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 from starlette.applications import Starlette
 from starlette.responses import StreamingResponse
@@ -26,8 +26,9 @@ from starlette.websockets import WebSocket
 
 from interviewsim.serving import protocol
 from interviewsim.serving.options import WS_MAX_MESSAGE_BYTES
+from interviewsim.serving.threaded import serve_in_thread
 from interviewsim.speech.live.session import LiveConfig
-from tests.support.servers import ServerProcess, free_port
+from tests.support.servers import ServerProcess
 
 TOKEN = "limits-test-token-0123"
 HEADER_TIMEOUT = 2
@@ -237,22 +238,10 @@ def deadline_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     monkeypatch.setenv("BODY_TIMEOUT_SECONDS", "1")
     protocol.request_deadlines.cache_clear()
     app = Starlette(routes=[Route("/stream", _stream), WebSocketRoute("/ws", _echo)])
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, http=protocol.DeadlineH11Protocol, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        yield port
+        with serve_in_thread(app, http=protocol.DeadlineH11Protocol, lifespan="off") as base_url:
+            yield int(urlsplit(base_url).port or 0)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         protocol.request_deadlines.cache_clear()
 
 
