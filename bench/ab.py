@@ -2,9 +2,9 @@
 
 Three servers on the same fakes, all up at once: the floor app, `interviewsim serve` from another
 checkout's `src` (the "before", e.g. `git archive <commit> | tar -x -C /tmp/base`), and this
-checkout's (the "after"). Each round runs the floor phase's burst (no TTS) on the floor, then on
-before and after in alternating order, and prints each one's CPU per request and requests/s as
-ratios to that round's floor. Results go to `--out` as JSON.
+checkout's (the "after"; `--after-src` pairs two other commits). Each round runs the floor phase's
+burst (no TTS) on the floor, then on before and after in alternating order, and prints each one's
+CPU per request and requests/s as ratios to that round's floor. Results go to `--out` as JSON.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def parser() -> argparse.ArgumentParser:
     """The command line of `python -m bench.ab`."""
     p = argparse.ArgumentParser(prog="python -m bench.ab", description="Before/after pairs against the floor app.")
     p.add_argument("--base-src", type=Path, required=True, help="the `src` directory of the 'before' checkout")
+    p.add_argument("--after-src", type=Path, help="the `src` of the 'after' checkout (default: this one's)")
     p.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--database-url", default=POSTGRES_URL)
     p.add_argument("--rounds", type=int, default=3, help="rounds of floor, before and after (alternating order)")
@@ -74,10 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     fakes = FakeVendors(config.latency, work).start()
     settings = {**UNLIMITED, **server_settings(config, args.database), **fakes.server_env()}
     before_path = f"{args.base_src.resolve()}{os.pathsep}{REPO_ROOT}"
+    after = {"PYTHONPATH": f"{args.after_src.resolve()}{os.pathsep}{REPO_ROOT}"} if args.after_src else {}
     servers = {
         "floor": FloorProcess(work / "floor", fakes.server_env(), config.server_log_level),
         "before": ServerProcess(work / "before", {**settings, "PYTHONPATH": before_path}, config.server_log_level),
-        "after": ServerProcess(work / "after", settings, config.server_log_level),
+        "after": ServerProcess(work / "after", {**settings, **after}, config.server_log_level),
     }
     load_before = os.getloadavg()
     try:

@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from interviewsim import __version__
 from interviewsim.auth.base import Verifier
 from interviewsim.auth.local import LocalTokenVerifier, ensure_local_token
+from interviewsim.auth.throttle import SignInThrottle
 from interviewsim.config import Settings, SettingsError
 from interviewsim.engines.factory import Engines, build_engines
 from interviewsim.errors import Unavailable, install_error_handlers
@@ -129,6 +130,7 @@ def create_app(
             app.state.shared, settings.turn_lock_wait_seconds, settings.idempotency_ttl_seconds
         )
         app.state.verifier = verifier or build_verifier(settings)
+        app.state.sign_in_throttle = SignInThrottle(app.state.shared.limiter, settings.rate_limit_auth_failures)
         if settings.resolved_auth_mode == "local" and verifier is None:
             log.info("auth: local token (loopback only)")
         app.state.engines = engines or build_engines(settings, key_state=app.state.shared.key_state, metrics=metrics)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -20,6 +21,7 @@ from interviewsim.config import Settings
 from interviewsim.serving.threaded import serve_in_thread
 from tests.support.auth import TokenTableVerifier
 from tests.support.servers import free_port, thread_server
+from tests.support.voice_client import VoiceClient
 
 TOKEN = "auth-test-token-0123"
 LIMIT = 20  # the default RATE_LIMIT_AUTH_FAILURES is 20/minute
@@ -97,3 +99,16 @@ def test_a_short_local_token_stops_the_server_with_one_line(tmp_path: Path) -> N
     assert result.returncode == 2, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "LOCAL_TOKEN" in lines[0] and "16 characters" in lines[0], result.stderr
+
+
+async def test_wrong_tokens_on_the_voice_socket_count_against_the_same_limit(local_site: str) -> None:
+    codes = []
+    for n in range(LIMIT + 1):
+        client = await VoiceClient.open(local_site, "any-session", token=f"guess-{n}")
+        await asyncio.wait_for(client.closed.wait(), 10)
+        codes.append(client.close_code)
+        await client.close()
+    assert codes == [1008] * LIMIT + [1013]  # 1013: try again later
+    with httpx.Client(base_url=local_site) as client:
+        right = client.get("/api/sessions", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert right.status_code == 429  # the socket's guesses locked the address out of HTTP too

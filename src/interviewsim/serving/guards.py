@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,6 +22,8 @@ def host_name(host_header: str) -> str:
     return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
+# Cached: every request in a local mode asks about the same one or two peers and Host headers.
+@functools.lru_cache(maxsize=256)
 def is_loopback_address(address: str) -> bool:
     """Whether `address` is an IP literal of this machine (127.0.0.0/8, ::1)."""
     try:
@@ -29,6 +32,7 @@ def is_loopback_address(address: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback_host(host_header: str) -> bool:
     """Whether a Host header names this machine: localhost or a loopback address, any port."""
     name = host_name(host_header).rstrip(".")

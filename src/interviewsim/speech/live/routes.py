@@ -14,8 +14,9 @@ from fastapi.responses import PlainTextResponse
 from starlette.websockets import WebSocketState
 
 from interviewsim.auth.base import AuthUser, Verifier
+from interviewsim.auth.throttle import SignInThrottle
 from interviewsim.config import Settings
-from interviewsim.errors import AppError, NotFound
+from interviewsim.errors import AppError, NotFound, RateLimited
 from interviewsim.interviews.turns import TurnRunner
 from interviewsim.speech.live.endpointing import EndpointingConfig
 from interviewsim.speech.live.session import LiveConfig, SessionClosed, VoiceSession
@@ -99,12 +100,19 @@ async def _token(websocket: WebSocket) -> str | None:
     return str(body["token"]).strip() or None
 
 
-async def _authenticate(websocket: WebSocket, verifier: Verifier) -> AuthUser:
+async def _authenticate(websocket: WebSocket, verifier: Verifier, throttle: SignInThrottle) -> AuthUser:
     token = await _token(websocket)
     if token is None:
         raise SessionClosed(POLICY_VIOLATION, "authenticate first: an Authorization header or an auth message")
+    address = websocket.client.host if websocket.client else "unknown"
     try:
+        # Wrong tokens count against the same per-address limit as the HTTP routes'.
+        await throttle.check(address)
         user = await verifier.verify(token)
+        if user is None:
+            await throttle.failed(address)
+    except RateLimited:
+        raise SessionClosed(TRY_AGAIN_LATER, "too many failed sign-ins from this address; try again later") from None
     except ProviderError:
         raise SessionClosed(TRY_AGAIN_LATER, "sign-in cannot be checked right now") from None
     if user is None:
@@ -151,7 +159,7 @@ async def voice(websocket: WebSocket, session_id: str = "") -> None:
 
 async def _serve(websocket: WebSocket, session_id: str, settings: Settings) -> None:
     state = websocket.app.state
-    user = await _authenticate(websocket, state.verifier)
+    user = await _authenticate(websocket, state.verifier, state.sign_in_throttle)
     runner: TurnRunner = state.turn_runner
     try:
         latest = await runner.latest(user, session_id)
