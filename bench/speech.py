@@ -1,17 +1,20 @@
 """`python -m bench.speech`: /api/stt and /api/tts on a real `interviewsim serve` with the built-in models.
 
 Answers of about 10 s and 30 s are spoken by the built-in Piper voice from known text, encoded to WebM/Opus as a
-browser records them, plus a copy of the 10 s one under white noise at 15 dB SNR. Each is uploaded once cold (the
-first call loads Whisper) and then `--repeats` times: time to transcript after upload, real-time factor, the
-server's CPU-seconds per call and the word error rate with numbers spelled out. Then Piper's first MP3 byte for a
-30-word reply through /api/tts, and the server's peak RSS with both models loaded. A table with the targets, and
-`speech-<timestamp>.json` beside the other results in bench/out.
+browser records them, plus a copy of the 10 s one under white noise at 15 dB SNR. Piper never says a text the same
+way twice (its model samples noise), and one take's word error rate swung from 6 % to 16 % between runs, so each
+answer is spoken `--takes` times. The first upload is cold (it loads Whisper); then each take is uploaded
+`--repeats` times: time to transcript after upload, real-time factor, the server's CPU-seconds per call, and the
+word error rate with numbers spelled out, pooled over the takes (with the best and worst take). Then Piper's
+first MP3 byte for a 30-word reply through /api/tts, and the server's peak RSS with both models loaded. A table
+with the targets, and `speech-<timestamp>.json` beside the other results in bench/out.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import io
 import json
 import os
@@ -76,17 +79,24 @@ class Clip:
 
     name: str
     text: str
-    upload: bytes
-    seconds: float
+    uploads: tuple[bytes, ...]  # one per take
+    seconds: float  # of the first take
     prompt: str | None = None
+
+
+@functools.cache
+def _voice() -> Any:
+    from interviewsim.tts.builtin import BuiltinVoice
+
+    # One voice for every take: a freshly loaded model starts its noise from the same seed and says it alike.
+    return BuiltinVoice()
 
 
 def speak(text: str) -> np.ndarray:
     """`text` spoken by the built-in male voice (Piper): int16 mono samples at 22,050 Hz."""
-    from interviewsim.tts.builtin import BuiltinVoice
 
     async def collect() -> bytes:
-        return b"".join([chunk async for chunk in BuiltinVoice().synthesize_pcm(text, "male")])
+        return b"".join([chunk async for chunk in _voice().synthesize_pcm(text, "male")])
 
     return np.frombuffer(asyncio.run(collect()), dtype=np.int16)
 
@@ -113,16 +123,20 @@ def webm(samples: np.ndarray, rate: int) -> bytes:
     return buffer.getvalue()
 
 
-def clips() -> list[Clip]:
-    """The 10 s answer clean, noisy, and with the question as its prompt; the 30 s answer."""
+def clips(takes: int) -> list[Clip]:
+    """The 10 s answer clean, noisy, and with the question as its prompt; the 30 s answer; `takes` of each."""
     from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE as rate
 
-    short, long = speak(SHORT), speak(LONG)
+    shorts = [speak(SHORT) for _ in range(takes)]
+    longs = [speak(LONG) for _ in range(takes)]
+    clean = tuple(webm(short, rate) for short in shorts)
     return [
-        Clip("short_clean", SHORT, webm(short, rate), len(short) / rate),
-        Clip("short_noisy", SHORT, webm(with_noise(short, NOISE_SNR_DB), rate), len(short) / rate),
-        Clip("short_prompted", SHORT, webm(short, rate), len(short) / rate, prompt=QUESTION),
-        Clip("long_clean", LONG, webm(long, rate), len(long) / rate),
+        Clip("short_clean", SHORT, clean, len(shorts[0]) / rate),
+        Clip(
+            "short_noisy", SHORT, tuple(webm(with_noise(s, NOISE_SNR_DB), rate) for s in shorts), len(shorts[0]) / rate
+        ),
+        Clip("short_prompted", SHORT, clean, len(shorts[0]) / rate, prompt=QUESTION),
+        Clip("long_clean", LONG, tuple(webm(long, rate) for long in longs), len(longs[0]) / rate),
     ]
 
 
@@ -139,14 +153,15 @@ def _spoken_number(digits: str) -> str:
     return str(num2words(float(digits) if "." in digits else int(digits))).replace(" and ", " ")
 
 
-def word_error_rate(reference: str, heard: str) -> float:
-    """Word error rate in percent, both sides normalised by `spelled`."""
-    return round(100 * float(jiwer.wer(spelled(reference), spelled(heard))), 1)
+def word_error_rate(reference: str, heard: str | list[str]) -> float:
+    """Word error rate in percent, both sides normalised by `spelled`; several transcripts are pooled."""
+    heard = [heard] if isinstance(heard, str) else heard
+    return round(100 * float(jiwer.wer([spelled(reference)] * len(heard), [spelled(text) for text in heard])), 1)
 
 
-def transcribe(client: httpx.Client, server: ServerProcess, clip: Clip) -> dict[str, Any]:
+def transcribe(client: httpx.Client, server: ServerProcess, clip: Clip, take: int) -> dict[str, Any]:
     """One upload: wall seconds from sending it to the transcript, the server's CPU-seconds, the text."""
-    files = {"file": ("answer.webm", clip.upload, "audio/webm")}
+    files = {"file": ("answer.webm", clip.uploads[take], "audio/webm")}
     data = {"prompt": clip.prompt} if clip.prompt else {}
     cpu = cpu_seconds(server.pid)
     started = time.perf_counter()
@@ -156,25 +171,30 @@ def transcribe(client: httpx.Client, server: ServerProcess, clip: Clip) -> dict[
     return {"seconds": seconds, "cpu_seconds": cpu_seconds(server.pid) - cpu, "text": response.json()["text"]}
 
 
-def stt_phase(client: httpx.Client, server: ServerProcess, repeats: int) -> dict[str, Any]:
-    """Each clip once cold (the first loads the model), then `repeats` times warm."""
+def stt_phase(client: httpx.Client, server: ServerProcess, repeats: int, takes: int) -> dict[str, Any]:
+    """Each clip once cold (the first loads the model), then each take `repeats` times warm."""
     results: dict[str, Any] = {}
-    for clip in clips():
-        cold = transcribe(client, server, clip)
-        warm = [transcribe(client, server, clip) for _ in range(repeats)]
+    for clip in clips(takes):
+        cold = transcribe(client, server, clip, 0)
+        warm = [transcribe(client, server, clip, take) for take in range(takes) for _ in range(repeats)]
         seconds = sorted(call["seconds"] for call in warm)
         p50 = seconds[len(seconds) // 2]
+        heard = [warm[take * repeats]["text"] for take in range(takes)]  # a take always reads the same
+        per_take = [word_error_rate(clip.text, text) for text in heard]
         results[clip.name] = {
             "audio_seconds": round(clip.seconds, 2),
-            "upload_bytes": len(clip.upload),
+            "upload_bytes": len(clip.uploads[0]),
+            "takes": takes,
             "cold_seconds": round(cold["seconds"], 3),
             "seconds_p50": round(p50, 3),
             "seconds_max": round(seconds[-1], 3),
             "real_time_factor": round(p50 / clip.seconds, 3),
             "cpu_seconds_per_call": round(sum(call["cpu_seconds"] for call in warm) / len(warm), 2),
-            "wer_percent": max(word_error_rate(clip.text, call["text"]) for call in [cold, *warm]),
+            "wer_percent": word_error_rate(clip.text, heard),
+            "wer_percent_best_take": min(per_take),
+            "wer_percent_worst_take": max(per_take),
             "reference": clip.text,
-            "heard": warm[-1]["text"],
+            "heard": heard,
         }
     return results
 
@@ -206,13 +226,13 @@ def tts_phase(client: httpx.Client, server: ServerProcess, repeats: int) -> dict
     }
 
 
-def measure(repeats: int, workdir: Path) -> dict[str, Any]:
+def measure(repeats: int, takes: int, workdir: Path) -> dict[str, Any]:
     """Start the server, run both phases, read its memory, stop it."""
     server = ServerProcess(workdir / "speech", SERVER_SETTINGS, "WARNING").start()
     try:
         idle = memory_mb(server.pid)
         with httpx.Client(trust_env=False, timeout=120, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
-            stt = stt_phase(client, server, repeats)
+            stt = stt_phase(client, server, repeats, takes)
             after_stt = memory_mb(server.pid)
             tts = tts_phase(client, server, repeats)
         peak = memory_mb(server.pid)
@@ -260,7 +280,7 @@ def checks(results: dict[str, Any]) -> list[dict[str, Any]]:
 def print_tables(console: Console, results: dict[str, Any]) -> None:
     """The measurements per clip, then the targets."""
     measured = Table(title="/api/stt (built-in Whisper tiny.en, WebM/Opus uploads)")
-    for column in ("clip", "audio s", "cold s", "warm p50 s", "RTF", "CPU-s/call", "WER %"):
+    for column in ("clip", "audio s", "cold s", "warm p50 s", "RTF", "CPU-s/call", "WER %", "takes' WER %"):
         measured.add_column(column, justify="right" if column != "clip" else "left")
     for name, clip in results["stt"].items():
         measured.add_row(
@@ -271,6 +291,7 @@ def print_tables(console: Console, results: dict[str, Any]) -> None:
             f"{clip['real_time_factor']:.2f}",
             f"{clip['cpu_seconds_per_call']:.2f}",
             f"{clip['wer_percent']:.1f}",
+            f"{clip['wer_percent_best_take']:.1f}-{clip['wer_percent_worst_take']:.1f}",
         )
     console.print(measured)
     tts, memory = results["tts"], results["memory"]
@@ -293,14 +314,15 @@ def print_tables(console: Console, results: dict[str, Any]) -> None:
 def main() -> None:
     """Run the speech benchmark, print its tables and write its JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--repeats", type=int, default=3, help="warm calls per clip and per voice reply")
+    parser.add_argument("--repeats", type=int, default=2, help="warm calls per take and per voice reply")
+    parser.add_argument("--takes", type=int, default=5, help="times each answer is spoken (Piper varies)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"directory for the JSON ({DEFAULT_OUT})")
     args = parser.parse_args()
     console = Console()
     started = datetime.now()
     load_before = [round(load, 2) for load in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="bench-speech-") as workdir:
-        results = measure(args.repeats, Path(workdir))
+        results = measure(args.repeats, args.takes, Path(workdir))
     results["targets"] = checks(results)
     results["meta"] = {
         "timestamp": started.isoformat(timespec="seconds"),

@@ -10,6 +10,7 @@ import typer
 
 from interviewsim.config import Settings, SettingsError, load_settings
 from interviewsim.observability.logging import configure_logging
+from interviewsim.runtime import limit_malloc_arenas
 
 cli = typer.Typer(help="interviewsim: AI mock interviews.", no_args_is_help=True, add_completion=False)
 
@@ -57,6 +58,7 @@ def serve(
         typer.echo(f"  try: curl -H 'Authorization: Bearer {token}' {address}/api/sessions")
     sys.stdout.flush()
     common = uvicorn_options(settings)
+    limit_malloc_arenas()
     # Whatever reads the settings again in this process or its workers (the app, the request deadlines)
     # sees the flags too.
     os.environ.update({"HOST": settings.host, "PORT": str(settings.port)})

@@ -53,6 +53,18 @@ async def test_the_piper_voice_is_understood_by_the_built_in_whisper() -> None:
     assert word_error_rate(TWO_SENTENCES, transcript.text) <= 0.15, transcript.text
 
 
+async def test_whisper_without_word_timings_gives_the_same_words_and_a_confidence() -> None:
+    pcm = b"".join([chunk async for chunk in BuiltinVoice().synthesize_pcm(TWO_SENTENCES, "male")])
+    audio = decode(encode(pcm, "wav"), max_seconds=30).pcm
+    whisper = WhisperSpeechToText()
+    timed = await whisper.transcribe(audio)
+    untimed = await whisper.transcribe(audio, word_timings=False)
+    await whisper.aclose()
+    assert timed.words and not untimed.words
+    assert word_error_rate(timed.text, untimed.text) <= 0.1, (timed.text, untimed.text)
+    assert untimed.confidence is not None and 0.6 < untimed.confidence <= 1.0
+
+
 async def test_whisper_warms_up_in_its_own_pool_once() -> None:
     whisper = WhisperSpeechToText()
     assert whisper._model is None  # lazy: nothing loads until asked

@@ -58,6 +58,14 @@ def test_pauses_measured_by_voice_activity_replace_word_gaps() -> None:
     assert delivery.words == 4 and delivery.speaking_seconds == 3.8
 
 
+def test_speaking_time_measured_by_voice_activity_sets_the_pace_of_an_untimed_transcript() -> None:
+    # The live loop asks for no word timings: 6 words over 3 s of speech (the clip's 3.4 s has padding) is 120 wpm.
+    plain = Transcript("So um we cached the reads", (), duration=3.4, language="en", provider="test", confidence=0.8)
+    delivery = measure(plain, pauses=[2.2], speaking_seconds=3.0)
+    assert delivery.speaking_seconds == 3.0 and delivery.words_per_minute == 120.0
+    assert delivery.fillers == 1 and delivery.long_pauses == 1 and delivery.confidence == 0.8
+
+
 @pytest.fixture(params=["memory", "redis"])
 async def records(request: pytest.FixtureRequest) -> AsyncIterator[SpeechRecords]:
     if request.param == "memory":

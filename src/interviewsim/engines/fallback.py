@@ -132,12 +132,14 @@ class FallbackSpeechToText:
         self.members = list(members)
         self.name = ",".join(m.name for m in self.members)
 
-    async def transcribe(self, pcm: bytes, *, language: str | None = None, prompt: str | None = None) -> Transcript:
+    async def transcribe(
+        self, pcm: bytes, *, language: str | None = None, prompt: str | None = None, word_timings: bool = True
+    ) -> Transcript:
         """The first member's transcript that succeeds."""
         errors: list[ProviderError] = []
         for member in self.members:
             try:
-                return await member.transcribe(pcm, language=language, prompt=prompt)
+                return await member.transcribe(pcm, language=language, prompt=prompt, word_timings=word_timings)
             except ProviderError as error:
                 log.warning("speech-to-text %s failed (%s); trying the next", member.name, error.message)
                 errors.append(error)

@@ -33,14 +33,17 @@ class Delivery(BaseModel):
     low_confidence: bool = Field(description="The transcript may be wrong: do not hold its wording against anyone")
 
 
-def measure(transcript: Transcript, *, pauses: Sequence[float] | None = None) -> Delivery:
+def measure(
+    transcript: Transcript, *, pauses: Sequence[float] | None = None, speaking_seconds: float | None = None
+) -> Delivery:
     """The delivery metrics of `transcript` (word timings when the provider gave them, else its text).
 
-    `pauses` are the silences inside the answer as voice activity detection measured them; when given
-    they replace the gaps between word timings (Whisper stretches a word over the pause after it).
+    `pauses` and `speaking_seconds` are the silences inside the answer and its length from first to last
+    speech as voice activity detection measured them; when given they replace what word timings tell
+    (Whisper stretches a word over the pause after it, and a transcript without timings tells neither).
     """
     tokens = _tokens(transcript.words) if transcript.words else _TOKEN.findall(transcript.text.lower())
-    speaking = _speaking_seconds(transcript.words) or transcript.duration
+    speaking = speaking_seconds or _speaking_seconds(transcript.words) or transcript.duration
     minutes = speaking / 60 if speaking > 0 else 0.0
     counts = _filler_counts(tokens)
     fillers = sum(counts.values())

@@ -45,6 +45,12 @@ class SpeechToText(Protocol):
 
     name: str
 
-    async def transcribe(self, pcm: bytes, *, language: str | None = None, prompt: str | None = None) -> Transcript:
-        """The transcript of `pcm`; raises interviewsim's provider error on failure."""
+    async def transcribe(
+        self, pcm: bytes, *, language: str | None = None, prompt: str | None = None, word_timings: bool = True
+    ) -> Transcript:
+        """The transcript of `pcm`; raises interviewsim's provider error on failure.
+
+        With `word_timings=False` a provider may leave `words` empty when that is faster (the built-in halves
+        its time); vendors that return them anyway still do.
+        """
         ...

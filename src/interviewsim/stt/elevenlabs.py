@@ -51,7 +51,9 @@ class ElevenLabsSpeechToText:
     def __repr__(self) -> str:
         return f"ElevenLabsSpeechToText(model={self._model!r}, keys={self._ring!r})"
 
-    async def transcribe(self, pcm: bytes, *, language: str | None = None, prompt: str | None = None) -> Transcript:
+    async def transcribe(
+        self, pcm: bytes, *, language: str | None = None, prompt: str | None = None, word_timings: bool = True
+    ) -> Transcript:
         """The transcript from the first key ElevenLabs accepts."""
         del prompt  # Scribe takes key terms, not a free-text prompt
         form: dict[str, str] = {"model_id": self._model, "timestamps_granularity": "word", "tag_audio_events": "false"}

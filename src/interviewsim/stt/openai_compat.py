@@ -45,7 +45,9 @@ class OpenAICompatSpeechToText:
     def __repr__(self) -> str:
         return f"OpenAICompatSpeechToText(model={self.model!r}, base_url={self.base_url!r})"
 
-    async def transcribe(self, pcm: bytes, *, language: str | None = None, prompt: str | None = None) -> Transcript:
+    async def transcribe(
+        self, pcm: bytes, *, language: str | None = None, prompt: str | None = None, word_timings: bool = True
+    ) -> Transcript:
         """The server's transcript of `pcm`."""
         extra: dict[str, Any] = {}
         if language:

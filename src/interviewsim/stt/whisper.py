@@ -72,7 +72,9 @@ class WhisperSpeechToText:
     def __repr__(self) -> str:
         return f"WhisperSpeechToText(model_dir={self.model_dir!r}, capacity={self._capacity})"
 
-    async def transcribe(self, pcm: bytes, *, language: str | None = None, prompt: str | None = None) -> Transcript:
+    async def transcribe(
+        self, pcm: bytes, *, language: str | None = None, prompt: str | None = None, word_timings: bool = True
+    ) -> Transcript:
         """The transcript of `pcm`, computed in this provider's own pool (WhisperBusy when it is full)."""
         if self._admitted >= self._capacity:
             waiting = self._admitted - self._workers + 1
@@ -80,7 +82,7 @@ class WhisperSpeechToText:
         self._admitted += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool(), self._run, pcm, language, prompt)
+            return await loop.run_in_executor(self._pool(), self._run, pcm, language, prompt, word_timings)
         finally:
             self._admitted -= 1
 
@@ -117,35 +119,37 @@ class WhisperSpeechToText:
             self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="whisper")
         return self._executor
 
-    def _run(self, pcm: bytes, language: str | None, prompt: str | None) -> Transcript:
+    def _run(self, pcm: bytes, language: str | None, prompt: str | None, word_timings: bool) -> Transcript:
         audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
         model = self.load()
         segments, info = model.transcribe(
             audio,
             language=language or ("en" if not model.model.is_multilingual else None),
             beam_size=self._beam_size,
-            word_timestamps=True,
+            # Aligning words costs about as much again as decoding on this model.
+            word_timestamps=word_timings,
             initial_prompt=f"{prompt} {FILLER_PROMPT}" if prompt else FILLER_PROMPT,
             condition_on_previous_text=False,
             vad_filter=True,
         )
         words: list[Word] = []
         texts: list[str] = []
+        logprobs: list[tuple[float, int]] = []  # (average token log-probability, tokens) per segment
         for segment in segments:
             texts.append(segment.text.strip())
+            logprobs.append((segment.avg_logprob, len(segment.tokens)))
             words.extend(
                 Word(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3), round(float(w.probability), 4))
                 for w in segment.words or ()
                 if w.word.strip()
             )
-        probabilities = [w.probability for w in words if w.probability is not None]
         return Transcript(
             text=" ".join(t for t in texts if t),
             words=tuple(words),
             duration=len(pcm) / 2 / PCM_SAMPLE_RATE,
             language=info.language,
             provider=PROVIDER,
-            confidence=round(float(np.mean(probabilities)), 4) if probabilities else None,
+            confidence=_confidence(words, logprobs),
         )
 
     async def aclose(self) -> None:
@@ -153,3 +157,14 @@ class WhisperSpeechToText:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _confidence(words: list[Word], logprobs: list[tuple[float, int]]) -> float | None:
+    """The mean word probability; without word timings, the per-token probability of the decoded text."""
+    probabilities = [w.probability for w in words if w.probability is not None]
+    if probabilities:
+        return round(float(np.mean(probabilities)), 4)
+    tokens = sum(count for _, count in logprobs)
+    if not tokens:
+        return None
+    return round(math.exp(sum(logprob * count for logprob, count in logprobs) / tokens), 4)
