@@ -77,6 +77,28 @@ def test_the_report_downloads_as_markdown_html_and_pdf(alice: Api, bob: Api, tmp
     assert unauthenticated.status_code == 401
 
 
+def report_text(api: Api, session_id: str, format: str, tmp_path: Path) -> str:
+    """The report in `format` as text (a PDF read back with pdftotext)."""
+    response = api.client.get(f"/api/sessions/{session_id}/report", params={"format": format})
+    assert response.status_code == 200, response.text
+    if format != "pdf":
+        return response.text
+    path = tmp_path / "report.pdf"
+    path.write_bytes(response.content)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("format", ["md", "html", "pdf"])
+def test_a_withheld_grade_is_reported_as_not_graded(alice: Api, format: str, tmp_path: Path) -> None:
+    session_id = alice.start()["session_id"]
+    final = alice.say(session_id, "[END_INTERVIEW_MANUAL]")  # no answer at all: the grade is withheld
+    assert final["end"] is True and final["details"]["withheld"] is True
+    text = report_text(alice, session_id, format, tmp_path)
+    assert "Not graded: too little to judge fairly" in text and "No grade was given." in text
+    assert "pass mark" not in text and "/100" not in text  # its zeros are not a score
+    assert "Overall" not in text and "<svg" not in text  # nor a chart of them
+
+
 def test_an_ungraded_interview_has_no_report_yet(alice: Api) -> None:
     session_id = alice.start()["session_id"]
     response = alice.client.get(f"/api/sessions/{session_id}/report", params={"format": "md"})

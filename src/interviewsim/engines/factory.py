@@ -39,7 +39,7 @@ class Engines:
     closers: list[Closer] = field(default_factory=list)
 
     async def aclose(self) -> None:
-        """Close every vendor client."""
+        """Close every vendor client and engine thread pool."""
         for close in self.closers:
             with contextlib.suppress(Exception):
                 await close()
@@ -173,12 +173,17 @@ def build_engines(
         closers.append(built.aclose)
         return built
 
+    def grader() -> BuiltinEvaluator:
+        built = BuiltinEvaluator()
+        closers.append(built.aclose)
+        return built
+
     interviewers: list[Interviewer] = [
         BuiltinInterviewer() if name == "builtin" else LLMInterviewer(model(name))
         for name in settings.interviewer_chain
     ]
     evaluators: list[Evaluator] = [
-        BuiltinEvaluator() if name == "builtin" else LLMEvaluator(model(name), verify=settings.evaluator_verify)
+        grader() if name == "builtin" else LLMEvaluator(model(name), verify=settings.evaluator_verify)
         for name in settings.evaluator_chain
     ]
     voices = [_voice(name, settings, closers, key_state) for name in settings.voice_chain]

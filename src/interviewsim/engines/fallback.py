@@ -2,17 +2,19 @@
 
 A member that raises ProviderError (after its own retries) hands the request to the next;
 the reply records which provider served it. Chains sit at the role level rather than inside
-one ChatModel so the built-in engines can be the last resort.
+one ChatModel so the built-in engines can be the last resort. Every chain runs on the two
+helpers below: `first_success` for one-shot calls, `first_stream_that_starts` for streams.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Protocol, TypeVar
 
 from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.schema import Evaluation, EvaluationInput
-from interviewsim.interviewer.base import Interviewer, InterviewerEvent, InterviewerReply, ReplyDelta, TurnContext
+from interviewsim.interviewer.base import Interviewer, InterviewerEvent, InterviewerReply, TurnContext
 from interviewsim.interviewer.streaming import stream_turn
 from interviewsim.stt.base import SpeechToText, Transcript
 from interviewsim.tts.base import PcmVoice, Voice, VoiceStyle
@@ -21,8 +23,64 @@ from interviewsim.vendors.errors import ProviderError
 log = logging.getLogger(__name__)
 
 
-def _last_error(errors: list[ProviderError], role: str) -> ProviderError:
+class Named(Protocol):
+    """A chain member: anything with a provider name."""
+
+    @property
+    def name(self) -> str: ...
+
+
+MemberT = TypeVar("MemberT", bound=Named)
+ResultT = TypeVar("ResultT")
+
+
+async def first_success(
+    members: Sequence[MemberT], call: Callable[[MemberT], Awaitable[ResultT]], role: str
+) -> ResultT:
+    """`call`'s result on the first member that does not raise ProviderError; every failure combined otherwise."""
+    errors: list[ProviderError] = []
+    for member in members:
+        try:
+            return await call(member)
+        except ProviderError as error:
+            _note_failure(member, error, role, errors)
+    raise _every_failure(errors, role)
+
+
+async def first_stream_that_starts(
+    members: Sequence[MemberT], open_stream: Callable[[MemberT], AsyncIterator[ResultT]], role: str
+) -> AsyncIterator[ResultT]:
+    """Stream from the first member whose stream starts: a failure before its first item tries the next member,
+    a failure after it propagates (what was already streamed cannot be taken back)."""
+    errors: list[ProviderError] = []
+    for member in members:
+        stream = open_stream(member)
+        try:
+            try:
+                first = await anext(stream)
+            except StopAsyncIteration:
+                return  # an empty stream is a success, not a failure
+            except ProviderError as error:
+                _note_failure(member, error, role, errors)
+                continue
+            yield first
+            async for item in stream:
+                yield item
+            return
+        finally:
+            await _close(stream)  # promptly, when the consumer stops early
+    raise _every_failure(errors, role)
+
+
+def _note_failure(member: Named, error: ProviderError, role: str, errors: list[ProviderError]) -> None:
+    log.warning("%s %s failed (%s); trying the next", role, member.name, error.message)
+    errors.append(error)
+
+
+def _every_failure(errors: list[ProviderError], role: str) -> ProviderError:
     """The error to surface when every member failed: the last one, retryable if any was."""
+    if not errors:
+        return ProviderError(role, f"no configured {role} can serve this request", retryable=False)
     last = errors[-1]
     retry_after = min((e.retry_after for e in errors if e.retry_after is not None), default=None)
     return ProviderError(
@@ -32,6 +90,12 @@ def _last_error(errors: list[ProviderError], role: str) -> ProviderError:
         status=last.status,
         retry_after=retry_after,
     )
+
+
+async def _close(stream: AsyncIterator[object]) -> None:
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 class FallbackInterviewer:
@@ -44,31 +108,11 @@ class FallbackInterviewer:
 
     async def respond(self, context: TurnContext) -> InterviewerReply:
         """The first member's reply that succeeds."""
-        errors: list[ProviderError] = []
-        for member in self.members:
-            try:
-                return await member.respond(context)
-            except ProviderError as error:
-                log.warning("interviewer %s failed (%s); trying the next", member.name, error.message)
-                errors.append(error)
-        raise _last_error(errors, "interviewer")
+        return await first_success(self.members, lambda member: member.respond(context), "interviewer")
 
-    async def stream(self, context: TurnContext) -> AsyncIterator[InterviewerEvent]:
+    def stream(self, context: TurnContext) -> AsyncIterator[InterviewerEvent]:
         """Stream from the first member that starts; a member failing mid-reply is not replaced."""
-        errors: list[ProviderError] = []
-        for member in self.members:
-            started = False
-            try:
-                async for event in stream_turn(member, context):
-                    started = started or isinstance(event, ReplyDelta)
-                    yield event
-                return
-            except ProviderError as error:
-                if started:
-                    raise
-                log.warning("interviewer %s failed (%s); trying the next", member.name, error.message)
-                errors.append(error)
-        raise _last_error(errors, "interviewer")
+        return first_stream_that_starts(self.members, lambda member: stream_turn(member, context), "interviewer")
 
 
 class FallbackEvaluator:
@@ -80,14 +124,7 @@ class FallbackEvaluator:
 
     async def evaluate(self, interview: EvaluationInput) -> Evaluation:
         """The first member's evaluation that succeeds."""
-        errors: list[ProviderError] = []
-        for member in self.members:
-            try:
-                return await member.evaluate(interview)
-            except ProviderError as error:
-                log.warning("evaluator %s failed (%s); trying the next", member.name, error.message)
-                errors.append(error)
-        raise _last_error(errors, "evaluator")
+        return await first_success(self.members, lambda member: member.evaluate(interview), "evaluator")
 
 
 class FallbackVoice:
@@ -99,30 +136,12 @@ class FallbackVoice:
 
     def synthesize(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
         """Stream the first member's audio that starts; a failure mid-stream is not retried."""
-        return self._first_that_starts([member.synthesize(text, style) for member in self.members])
+        return first_stream_that_starts(self.members, lambda member: member.synthesize(text, style), "voice")
 
     def synthesize_pcm(self, text: str, style: VoiceStyle) -> AsyncIterator[bytes]:
         """Raw PCM from the first member that speaks PCM and starts; a failure mid-stream is not retried."""
         speakers = [member for member in self.members if isinstance(member, PcmVoice)]
-        return self._first_that_starts([member.synthesize_pcm(text, style) for member in speakers])
-
-    async def _first_that_starts(self, streams: list[AsyncIterator[bytes]]) -> AsyncIterator[bytes]:
-        errors: list[ProviderError] = []
-        for audio in streams:
-            try:
-                first = await anext(audio, b"")
-            except ProviderError as error:
-                log.warning("voice %s failed (%s); trying the next", error.provider, error.message)
-                errors.append(error)
-                continue
-            if first:
-                yield first
-            async for chunk in audio:
-                yield chunk
-            return
-        if not errors:
-            raise ProviderError(self.name, "no configured voice can speak this format", retryable=False)
-        raise _last_error(errors, "voice")
+        return first_stream_that_starts(speakers, lambda member: member.synthesize_pcm(text, style), "voice")
 
 
 class FallbackSpeechToText:
@@ -136,11 +155,8 @@ class FallbackSpeechToText:
         self, pcm: bytes, *, language: str | None = None, prompt: str | None = None, word_timings: bool = True
     ) -> Transcript:
         """The first member's transcript that succeeds."""
-        errors: list[ProviderError] = []
-        for member in self.members:
-            try:
-                return await member.transcribe(pcm, language=language, prompt=prompt, word_timings=word_timings)
-            except ProviderError as error:
-                log.warning("speech-to-text %s failed (%s); trying the next", member.name, error.message)
-                errors.append(error)
-        raise _last_error(errors, "speech-to-text")
+        return await first_success(
+            self.members,
+            lambda member: member.transcribe(pcm, language=language, prompt=prompt, word_timings=word_timings),
+            "speech-to-text",
+        )

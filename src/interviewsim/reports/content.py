@@ -16,6 +16,8 @@ SCORE_KEYS = (
     ("Confidence", "confidence_score"),
     ("Behavior", "behavior_score"),
 )
+# What the report says of a grade withheld for a thin or unreadable transcript (see evaluation.sufficiency).
+NOT_GRADED = "Not graded: too little to judge fairly"
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,13 @@ class Report:
     recommendations: tuple[str, ...]
     questions: tuple[QuestionFeedback, ...]
     drill_of: str | None = None
+    withheld: bool = False  # no grade was given: the scores are placeholders, not a result
 
     @property
     def verdict(self) -> str:
-        """Whether the score reaches the pass mark, in words."""
+        """Whether the score reaches the pass mark, in words, or that no grade was given."""
+        if self.withheld:
+            return NOT_GRADED
         return f"{'Passed' if self.selected else 'Below'} the pass mark of {self.pass_mark}"
 
 
@@ -62,6 +67,7 @@ def report_of(session: InterviewSession, payload: dict[str, Any]) -> Report:
         recommendations=_items(details, payload, "recommendations"),
         questions=tuple(QuestionFeedback.model_validate(q) for q in payload.get("questions") or []),
         drill_of=session.drill_of,
+        withheld=bool(details.get("withheld")),
     )
 
 

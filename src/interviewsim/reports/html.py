@@ -28,8 +28,10 @@ def render_html(report: Report) -> str:
     sections = [
         f"<h1>{e(report.title)}</h1>",
         f'<p class="meta">{e(report.subtitle)} · {report.date:%Y-%m-%d}</p>',
-        f'<p class="score">{report.score}/100 <small>({e(report.verdict)})</small></p>',
-        chart_svg(report.scores),
+        f'<p class="score">{e(report.verdict)}</p>'
+        if report.withheld
+        else f'<p class="score">{report.score}/100 <small>({e(report.verdict)})</small></p>',
+        "" if report.withheld else chart_svg(report.scores),
         f"<h2>Summary</h2><p>{e(report.summary)}</p><p>{e(report.impression)}</p>",
     ]
     for heading, items in (

@@ -12,12 +12,9 @@ def render_markdown(report: Report) -> str:
         "",
         f"{report.subtitle} · {report.date:%Y-%m-%d}",
         "",
-        f"**Score: {report.score}/100** ({report.verdict})",
+        f"**{report.verdict}**" if report.withheld else f"**Score: {report.score}/100** ({report.verdict})",
         "",
-        "| Category | Score |",
-        "|---|---|",
-        *(f"| {label} | {value} |" for label, value in report.scores),
-        "",
+        *([] if report.withheld else _score_table(report.scores)),
         "## Summary",
         "",
         report.summary,
@@ -46,6 +43,10 @@ def render_markdown(report: Report) -> str:
             lines += ["Missed: " + "; ".join(question.missed), ""]
         lines += ["**Model answer:** " + question.model_answer, ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _score_table(scores: tuple[tuple[str, int], ...]) -> list[str]:
+    return ["| Category | Score |", "|---|---|", *(f"| {label} | {value} |" for label, value in scores), ""]
 
 
 def _quoted(text: str) -> str:

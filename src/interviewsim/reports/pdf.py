@@ -31,9 +31,10 @@ def render_pdf(report: Report) -> bytes:
     _text(pdf, f"{report.subtitle} - {report.date:%Y-%m-%d}", 5)
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", 14)
-    _text(pdf, f"Score: {report.score}/100 ({report.verdict})", 7)
+    _text(pdf, report.verdict if report.withheld else f"Score: {report.score}/100 ({report.verdict})", 7)
     pdf.ln(2)
-    _chart(pdf, report.scores)
+    if not report.withheld:  # its scores are placeholders: no chart of zeros
+        _chart(pdf, report.scores)
     _heading(pdf, "Summary")
     _paragraph(pdf, report.summary)
     _paragraph(pdf, report.impression)

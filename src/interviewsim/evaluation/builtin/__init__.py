@@ -48,8 +48,8 @@ class BuiltinEvaluator:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(evaluate, interview))
 
-    def close(self) -> None:
-        """Stop the grading threads (a later `evaluate` starts new ones)."""
+    async def aclose(self) -> None:
+        """Stop the grading threads: queued gradings are cancelled, a running one finishes (`evaluate` starts anew)."""
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
