@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  MAX_TTS_CHARS, bulletItems, countdown, plain, progressLabel, richLines, setupBody, speechText,
+  MAX_TTS_CHARS, bulletItems, countdown, decision, plain, progressLabel, richLines, setupBody, speechText,
 } from "../../src/interviewsim/web/text.js";
 
 test("the countdown shows m:ss, rounding partial seconds up", () => {
@@ -87,4 +87,13 @@ test("the first problem in the setup form names the field to fix", () => {
       ["Choose a duration between 5 and 90 minutes.", "duration-custom"], minutes);
   }
   assert.equal(problem({ duration: "custom", durationCustom: "90" }), null);
+});
+
+test("a withheld grade reads as not graded, never as not selected", () => {
+  assert.equal(decision({ selected: true }).kind, "yes");
+  assert.equal(decision({ selected: false, details: {} }).kind, "no");
+  const withheld = decision({ selected: false, details: { withheld: "only one substantive answer" } });
+  assert.equal(withheld.kind, "withheld");
+  assert.match(withheld.text, /^Not graded/);
+  assert.doesNotMatch(withheld.text, /not selected/);
 });

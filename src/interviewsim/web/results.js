@@ -6,7 +6,7 @@ import { barChart } from "./charts.js";
 import { $, el, fillList, renderRich } from "./dom.js";
 import { showQuestions } from "./report.js";
 import { handleAuthError } from "./signin.js";
-import { bulletItems } from "./text.js";
+import { bulletItems, decision } from "./text.js";
 import { renderTranscript, showView } from "./views.js";
 
 let startDrill = null; // set by wireResults: the interview's drill starter, for each question's button
@@ -22,13 +22,13 @@ export function showResults(evaluation, { label = "", messages = null, sessionId
   $("unfinished").hidden = true;
   $("results-head").hidden = false;
   $("results-body").hidden = false;
-  const decision = $("decision");
-  decision.hidden = typeof evaluation.selected !== "boolean";
-  decision.className = `decision ${evaluation.selected ? "yes" : "no"}`;
-  decision.textContent = evaluation.selected
-    ? "Decision: selected. This performance would move on to the next round."
-    : "Decision: not selected this time. The recommendations below show what to work on.";
-  $("scores-chart").replaceChildren(barChart(evaluation));
+  const line = $("decision");
+  const { kind, text } = decision(evaluation);
+  line.hidden = typeof evaluation.selected !== "boolean";
+  line.className = `decision ${kind}`;
+  line.textContent = text;
+  // A withheld grade's scores are placeholders: a chart of zeros would read as a failing grade.
+  $("scores-chart").replaceChildren(...(kind === "withheld" ? [] : [barChart(evaluation)]));
   renderRich($("summary"), evaluation.text_response || "");
   $("impression").textContent = evaluation.overall_impression || "";
   const details = evaluation.details || {};

@@ -81,3 +81,13 @@ export function setupBody(values) {
   if (resume) body.resume = resume;
   return body;
 }
+
+// The results' decision line: {kind: "yes" | "no" | "withheld", text}; a withheld grade is not a "no".
+export function decision(evaluation) {
+  if (evaluation.details && evaluation.details.withheld) {
+    return { kind: "withheld", text: "Not graded: there was too little to judge fairly. The notes below say why." };
+  }
+  return evaluation.selected
+    ? { kind: "yes", text: "Decision: selected. This performance would move on to the next round." }
+    : { kind: "no", text: "Decision: not selected this time. The recommendations below show what to work on." };
+}
