@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from interviewsim.speech.live.outbox import Outbox, SessionClosed
+from interviewsim.speech.live.outbox import Outbox
 from interviewsim.speech.live.speaking import SpokenLog
 from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE, PcmVoice, VoiceStyle
 
@@ -23,6 +23,15 @@ log = logging.getLogger(__name__)
 _BYTES_PER_SECOND_OUT = PCM_OUTPUT_SAMPLE_RATE * 2
 _AUDIO_FRAME_SECONDS = 0.1  # reply audio goes out in frames of this length
 _FRAMES_AHEAD = 300  # synthesized audio held per utterance, at most (30 s, about 1.3 MB)
+_VOICE_FAILED = {
+    "type": "error",
+    "error": "The interviewer's voice failed; the reply is in the captions.",
+    "code": "tts_failed",
+}
+
+
+class _Failed:
+    """Put after the last frame the voice produced before it failed."""
 
 
 @dataclass
@@ -93,11 +102,15 @@ class Speaker:
 
     async def _speak(self, utterance: Utterance, sentences: asyncio.Queue[str | None]) -> None:
         """Send the synthesized frames at real-time pace; then wait for the playback to end."""
-        frames: asyncio.Queue[bytes | str | None] = asyncio.Queue(_FRAMES_AHEAD)
+        frames: asyncio.Queue[bytes | str | _Failed | None] = asyncio.Queue(_FRAMES_AHEAD)
         synthesis = asyncio.create_task(self._synthesize(sentences, frames), name="voice-synthesis")
         try:
             seconds = 0.0  # of the sentence being sent
             while (item := await frames.get()) is not None:
+                if isinstance(item, _Failed):
+                    # Told in order: after the audio the voice did produce, which still plays.
+                    self._outbox.send(_VOICE_FAILED)
+                    break
                 if isinstance(item, str):  # the sentence whose frames were just sent
                     utterance.log.add(item, seconds)
                     seconds = 0.0
@@ -123,25 +136,19 @@ class Speaker:
                 await utterance.played.wait()
 
     async def _synthesize(
-        self, sentences: asyncio.Queue[str | None], frames: asyncio.Queue[bytes | str | None]
+        self, sentences: asyncio.Queue[str | None], frames: asyncio.Queue[bytes | str | _Failed | None]
     ) -> None:
-        """Each sentence's frames, then the sentence itself; None at the end (also after a failure)."""
+        """Each sentence's frames, then the sentence itself; None at the end, or _Failed when the voice fails."""
         try:
             while (sentence := await sentences.get()) is not None:
                 async for frame in _frames(self._voice.synthesize_pcm(sentence, self._style)):
                     await frames.put(frame)
                 await frames.put(sentence)
         except Exception as error:
-            # The reply is already in the captions: say the voice failed and end the utterance here.
+            # The reply is already in the captions: the utterance ends with what was synthesized.
             log.warning("voice: speech synthesis failed: %s", type(error).__name__)
-            with contextlib.suppress(SessionClosed):  # a client that stopped reading is closed by the writer
-                self._outbox.send(
-                    {
-                        "type": "error",
-                        "error": "The interviewer's voice failed; the reply is in the captions.",
-                        "code": "tts_failed",
-                    }
-                )
+            await frames.put(_Failed())
+            return
         await frames.put(None)
 
 
