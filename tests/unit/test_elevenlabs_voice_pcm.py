@@ -15,7 +15,8 @@ from interviewsim.engines.fallback import FallbackVoice
 from interviewsim.observability.metrics import Metrics
 from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE, PcmVoice, VoiceStyle
 from interviewsim.tts.builtin import BuiltinVoice
-from interviewsim.tts.elevenlabs import ElevenLabsVoice, VoiceUnavailable, whole_samples
+from interviewsim.tts.elevenlabs import ElevenLabsVoice, whole_samples
+from interviewsim.vendors.elevenlabs import VoiceUnavailable
 from interviewsim.vendors.errors import ProviderError
 from tests.fakes.elevenlabs import FakeElevenLabs, silent_mp3
 
@@ -40,8 +41,9 @@ def fake() -> FakeElevenLabs:
         chunk_delay=0.01,
         speech_seconds_per_char=0.02,
     )
-    for key, behaviour in ((INVALID, "invalid_api_key"), (QUOTA, "quota_exceeded"), (BUSY, "busy")):
-        fake.set_key(key, behaviour)
+    fake.set_key(INVALID, "invalid_api_key")
+    fake.set_key(QUOTA, "quota_exceeded")
+    fake.set_key(BUSY, "busy")
     fake.set_key(OK, "ok")
     fake.set_key(OK2, "ok")
     return fake
@@ -200,7 +202,7 @@ async def test_a_chain_speaks_pcm_from_elevenlabs_and_falls_back_to_the_builtin_
 async def test_the_configured_chain_gives_the_live_loop_elevenlabs_pcm(
     base_url: str, fake: FakeElevenLabs, tmp_path: Path
 ) -> None:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         data_dir=tmp_path,
         voice=["elevenlabs", "builtin"],
         eleven_keys=[OK],
