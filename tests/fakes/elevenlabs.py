@@ -1,10 +1,11 @@
-"""A fake ElevenLabs text-to-speech server speaking the real wire format, with per-key behaviour."""
+"""A fake ElevenLabs text-to-speech server speaking the real wire format (MP3 or raw PCM), with per-key behaviour."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import lameenc
+import numpy as np
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -36,6 +38,11 @@ _REFUSALS: dict[str, tuple[int, str, str]] = {
 }
 STALL_SECONDS = 1.0
 _HOLD_TIMEOUT_SECONDS = 10.0
+DEFAULT_OUTPUT_FORMAT = "mp3_44100_128"  # what ElevenLabs sends when the request names none
+PCM_RATES = (8000, 16000, 22050, 24000, 32000, 44100, 48000)  # the SDK's pcm_* output formats
+_PCM_FORMAT = re.compile(r"pcm_(\d+)")
+SPEECH_SECONDS_PER_CHAR = 0.065  # about 15 characters a second, a brisk speaking pace
+TONE_HZ = 220.0
 
 
 def silent_mp3(seconds: float = 0.5, sample_rate: int = 44100) -> bytes:
@@ -47,6 +54,13 @@ def silent_mp3(seconds: float = 0.5, sample_rate: int = 44100) -> bytes:
     encoder.set_quality(7)
     pcm = bytes(2 * int(sample_rate * seconds))
     return bytes(encoder.encode(pcm)) + bytes(encoder.flush())
+
+
+def tone(seconds: float, sample_rate: int, amplitude: int = 8000) -> bytes:
+    """A sine of `seconds` as headerless s16le mono, as ElevenLabs' `pcm_<rate>` formats send audio."""
+    count = max(1, round(seconds * sample_rate))
+    samples = amplitude * np.sin(2 * np.pi * TONE_HZ * np.arange(count) / sample_rate)
+    return samples.astype("<i2").tobytes()
 
 
 def split(data: bytes, count: int) -> list[bytes]:
@@ -76,6 +90,9 @@ class RecordedRequest:
 class FakeElevenLabs:
     """`POST /v1/text-to-speech/{voice_id}/stream`, answering per key: audio or the real error shapes.
 
+    `output_format` picks the audio: `mp3_*` (or none) serves `audio` in `chunk_count` pieces; `pcm_<rate>`
+    serves a tone whose length follows the text (`pcm_for`), in `chunk_count` pieces or, with
+    `pcm_chunk_bytes`, pieces of that size (an odd size splits samples across chunks, as TCP may).
     Keys not configured with `set_key` get `unknown_key` (invalid_api_key by default). A key's
     script is consumed one behaviour per request; its last behaviour repeats for ever.
     """
@@ -90,9 +107,14 @@ class FakeElevenLabs:
         voices: Collection[str] | None = None,
         unknown_key: Behaviour = "invalid_api_key",
         hold_last_chunk: bool = False,
+        speech_seconds_per_char: float = SPEECH_SECONDS_PER_CHAR,
+        pcm_chunk_bytes: int | None = None,
     ) -> None:
         self.audio = audio
+        self.chunk_count = chunk_count
         self.chunks = split(audio, chunk_count)
+        self.speech_seconds_per_char = speech_seconds_per_char
+        self.pcm_chunk_bytes = pcm_chunk_bytes
         self.first_byte_delay = first_byte_delay
         self.chunk_delay = chunk_delay
         self.voices = set(voices) if voices is not None else None
@@ -111,6 +133,10 @@ class FakeElevenLabs:
             raise ValueError("give at least one behaviour")
         with self._lock:
             self._scripts[key] = deque(behaviours)
+
+    def pcm_for(self, text: str, sample_rate: int = 22050) -> bytes:
+        """The PCM this fake speaks for `text` at `sample_rate`: a tone about as long as saying it would take."""
+        return tone(max(0.2, len(text) * self.speech_seconds_per_char), sample_rate)
 
     def release_last_chunk(self) -> None:
         """Let a held stream send its last chunk."""
@@ -157,9 +183,24 @@ class FakeElevenLabs:
             )
         if self.voices is not None and voice_id not in self.voices:
             return _refusal(400, "voice_not_found", f"A voice with the voice_id {voice_id} was not found.")
+        output_format = request.query_params.get("output_format", DEFAULT_OUTPUT_FORMAT)
+        if output_format.startswith("mp3_"):
+            chunks, media_type = self.chunks, "audio/mpeg"
+        elif (pcm := _PCM_FORMAT.fullmatch(output_format)) and int(pcm[1]) in PCM_RATES:
+            chunks, media_type = self._pcm_chunks(self.pcm_for(body["text"], int(pcm[1]))), "application/octet-stream"
+        else:
+            return JSONResponse(
+                {"detail": [{"loc": ["query", "output_format"], "msg": "invalid output format", "type": "enum"}]},
+                status_code=422,
+            )
         if behaviour == "stall":
             await asyncio.sleep(STALL_SECONDS)
-        return StreamingResponse(self._stream(broken=behaviour == "break"), media_type="audio/mpeg")
+        return StreamingResponse(self._stream(chunks, broken=behaviour == "break"), media_type=media_type)
+
+    def _pcm_chunks(self, pcm: bytes) -> list[bytes]:
+        if self.pcm_chunk_bytes is None:
+            return split(pcm, self.chunk_count)
+        return [pcm[i : i + self.pcm_chunk_bytes] for i in range(0, len(pcm), self.pcm_chunk_bytes)]
 
     def _record(self, request: Request, voice_id: str, body: Any) -> None:
         recorded = RecordedRequest(
@@ -174,14 +215,14 @@ class FakeElevenLabs:
         with self._lock:
             self._requests.append(recorded)
 
-    async def _stream(self, *, broken: bool) -> AsyncIterator[bytes]:
+    async def _stream(self, chunks: list[bytes], *, broken: bool) -> AsyncIterator[bytes]:
         await asyncio.sleep(self.first_byte_delay)
-        for index, chunk in enumerate(self.chunks):
+        for index, chunk in enumerate(chunks):
             if index:
                 await asyncio.sleep(self.chunk_delay)
             if broken and index == 1:
                 raise ConnectionError("fake: stream broken on purpose")
-            if index == len(self.chunks) - 1:
+            if index == len(chunks) - 1:
                 await self._before_last_chunk()
             yield chunk
 
