@@ -1,7 +1,8 @@
-"""The speech-to-text protocol: 16 kHz mono PCM in, a transcript with word timings out."""
+"""The speech-to-text protocols: 16 kHz mono PCM in, a transcript with word timings out, whole or streamed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -52,5 +53,52 @@ class SpeechToText(Protocol):
 
         With `word_timings=False` a provider may leave `words` empty when that is faster (the built-in halves
         its time); vendors that return them anyway still do.
+        """
+        ...
+
+
+@runtime_checkable
+class SpeechStream(Protocol):
+    """Speech sent as it is spoken; each `commit` returns the final transcript of the audio sent since the last one.
+
+    A stream that fails (no key, a refusal, a broken connection, no reply in time) raises interviewsim's provider
+    error from `commit` and drops whatever is sent after: callers keep their own copy of the audio and
+    batch-transcribe it through the chain instead.
+    """
+
+    @property
+    def partial(self) -> str:
+        """The vendor's latest interim text for the audio since the last commit ("" until it sends one)."""
+        ...
+
+    def send(self, pcm: bytes) -> None:
+        """Queue s16le mono PCM at PCM_SAMPLE_RATE for the vendor; never blocks, never raises."""
+        ...
+
+    async def commit(self) -> Transcript:
+        """The final transcript of the audio sent since the last commit (one commit at a time)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the connection; a commit still waiting fails."""
+        ...
+
+
+@runtime_checkable
+class StreamingSpeechToText(Protocol):
+    """Transcribes speech while it is spoken (a vendor's real-time model)."""
+
+    name: str
+
+    def open_stream(
+        self,
+        *,
+        language: str | None = None,
+        prompt: str | None = None,
+        on_partial: Callable[[str], None] | None = None,
+    ) -> SpeechStream:
+        """A new stream, connecting in the background (call it on the running event loop).
+
+        `on_partial` is called on the loop with each new interim text; a failure to connect surfaces from `commit`.
         """
         ...

@@ -97,23 +97,36 @@ def _transcript(response: httpx.Response, duration: float) -> Transcript:
     """`{text, language_code, words: [{text, start, end, type, logprob}]}` as a Transcript."""
     try:
         body: Any = response.json()
-        words = tuple(
-            Word(str(w["text"]).strip(), float(w["start"]), float(w["end"]), _probability(w.get("logprob")))
-            for w in body.get("words") or ()
-            if w.get("type", "word") == "word" and str(w.get("text", "")).strip()
-        )
+        words = scribe_words(body.get("words"))
         text = str(body["text"]).strip()
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ProviderError(PROVIDER, "answered with a transcript in an unknown shape", retryable=True) from None
-    probabilities = [w.probability for w in words if w.probability is not None]
     return Transcript(
         text=text,
         words=words,
         duration=duration,
         language=str(body.get("language_code") or "en")[:2],
         provider=PROVIDER,
-        confidence=round(sum(probabilities) / len(probabilities), 4) if probabilities else None,
+        confidence=mean_probability(words),
     )
+
+
+def scribe_words(items: Any) -> tuple[Word, ...]:
+    """Scribe's `words` (`{text, start, end, type, logprob}`, spacing and audio events among them) as timed words."""
+    return tuple(
+        Word(str(w["text"]).strip(), float(w["start"]), float(w["end"]), _probability(w.get("logprob")))
+        for w in items or ()
+        if w.get("type", "word") == "word"
+        and str(w.get("text", "")).strip()
+        and w.get("start") is not None
+        and w.get("end") is not None
+    )
+
+
+def mean_probability(words: tuple[Word, ...]) -> float | None:
+    """The words' mean probability, where the vendor gave them."""
+    probabilities = [w.probability for w in words if w.probability is not None]
+    return round(sum(probabilities) / len(probabilities), 4) if probabilities else None
 
 
 def _probability(logprob: object) -> float | None:
