@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     whisper_model: str | None = None
     whisper_threads: int = Field(default=2, ge=1, le=64)
     eleven_stt_model: str = "scribe_v2"
+    # With STT starting with elevenlabs, the live voice loop streams answers to this model ("" turns streaming off).
+    eleven_stt_realtime_model: str | None = "scribe_v2_realtime"
+    eleven_stt_realtime_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     openai_stt_model: str = "whisper-1"
     openai_stt_base_url: str | None = None
     openai_stt_api_key: SecretStr | None = None
@@ -186,6 +189,11 @@ class Settings(BaseSettings):
         if not value:
             raise ValueError("name at least one speech-to-text provider")
         return _known(value, SPEECH_TO_TEXT)
+
+    @field_validator("eleven_stt_realtime_model")
+    @classmethod
+    def _realtime_model(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
 
     @field_validator("piper_voice_male", "piper_voice_female", "whisper_model")
     @classmethod

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from interviewsim.config import Settings
 from interviewsim.engines.fallback import FallbackEvaluator, FallbackInterviewer, FallbackSpeechToText, FallbackVoice
 from interviewsim.engines.instrumented import MeasuredEvaluator, MeasuredInterviewer, MeasuredVoice
+from interviewsim.engines.streaming import StreamingSpeechToTextChain
 from interviewsim.evaluation.base import Evaluator
 from interviewsim.evaluation.builtin import BuiltinEvaluator
 from interviewsim.evaluation.llm import LLMEvaluator
@@ -19,7 +20,7 @@ from interviewsim.interviewer.builtin.interviewer import BuiltinInterviewer
 from interviewsim.interviewer.llm import LLMInterviewer
 from interviewsim.observability.metrics import Metrics
 from interviewsim.shared.keystate import KeyStateStore
-from interviewsim.stt.base import SpeechToText
+from interviewsim.stt.base import SpeechToText, StreamingSpeechToText
 from interviewsim.tts.base import Voice
 from interviewsim.tts.builtin import BuiltinVoice
 from interviewsim.vendors.chat import ChatModel
@@ -159,10 +160,34 @@ def _speech_to_text(
     return transcriber
 
 
+def _streaming_speech_to_text(
+    settings: Settings, closers: list[Closer], key_state: KeyStateStore | None
+) -> StreamingSpeechToText | None:
+    """The real-time model of the chain's first provider, when it has one and it is configured."""
+    if settings.stt[0] != "elevenlabs" or not settings.eleven_stt_realtime_model:
+        return None
+    from interviewsim.stt.elevenlabs_realtime import ElevenLabsRealtimeSpeechToText
+
+    streamer = ElevenLabsRealtimeSpeechToText(
+        [key.get_secret_value() for key in settings.eleven_keys],
+        model=settings.eleven_stt_realtime_model,
+        base_url=settings.eleven_base_url,
+        quota_rest_seconds=settings.eleven_quota_rest_hours * 3600,
+        busy_cooldown_seconds=settings.eleven_busy_cooldown_seconds,
+        connect_timeout_seconds=settings.eleven_stt_realtime_timeout_seconds,
+        reply_timeout_seconds=settings.eleven_stt_realtime_timeout_seconds,
+        store=key_state,
+    )
+    closers.append(streamer.aclose)
+    return streamer
+
+
 def build_engines(
     settings: Settings, *, key_state: KeyStateStore | None = None, metrics: Metrics | None = None
 ) -> Engines:
     """The chains named by INTERVIEWER, EVALUATOR, VOICE and STT; no network is touched here, no model loaded.
+
+    When STT starts with a vendor that has a real-time model, `stt` also streams (`StreamingSpeechToText`).
 
     With `metrics`, every member is timed on its own, so latency and errors show per provider.
     """
@@ -188,6 +213,10 @@ def build_engines(
     ]
     voices = [_voice(name, settings, closers, key_state) for name in settings.voice_chain]
     listeners = [_speech_to_text(name, settings, closers, key_state) for name in settings.stt]
+    stt: SpeechToText = listeners[0] if len(listeners) == 1 else FallbackSpeechToText(listeners)
+    streamer = _streaming_speech_to_text(settings, closers, key_state)
+    if streamer is not None:
+        stt = StreamingSpeechToTextChain(stt, streamer)
     if metrics is not None:
         interviewers = [MeasuredInterviewer(member, metrics) for member in interviewers]
         evaluators = [MeasuredEvaluator(member, metrics) for member in evaluators]
@@ -201,5 +230,5 @@ def build_engines(
         voice=voices[0] if len(voices) == 1 else FallbackVoice(voices),
         question_lookup=bank_lookup,
         closers=closers,
-        stt=listeners[0] if len(listeners) == 1 else FallbackSpeechToText(listeners),
+        stt=stt,
     )
