@@ -29,7 +29,7 @@ import numpy as np
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from tests.support.servers import thread_server
 
@@ -141,7 +141,8 @@ class FakeElevenLabsRealtime:
                 },
             }
         )
-        await self._listen(websocket, session)
+        with contextlib.suppress(WebSocketDisconnect, OSError):  # the client left, say mid-commit
+            await self._listen(websocket, session)
 
     async def _listen(self, websocket: WebSocket, session: Session) -> None:
         segment_start, partial = 0, ""
