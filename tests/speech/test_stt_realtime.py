@@ -16,7 +16,14 @@ from starlette.applications import Starlette
 from interviewsim.engines.factory import build_engines
 from interviewsim.engines.streaming import StreamingSpeechToTextChain
 from interviewsim.shared.keystate import MemoryKeyStateStore
-from interviewsim.stt.base import SpeechStream, SpeechToText, StreamingSpeechToText
+from interviewsim.stt.base import (
+    SpeechStream,
+    SpeechToText,
+    StreamingSpeechToText,
+    Transcript,
+    Word,
+    join_transcripts,
+)
 from interviewsim.stt.elevenlabs import ElevenLabsSpeechToText
 from interviewsim.stt.elevenlabs_realtime import ElevenLabsRealtimeSpeechToText
 from interviewsim.vendors.errors import ProviderError
@@ -271,3 +278,16 @@ async def test_the_factory_keeps_batch_only_chains_batch(tmp_path: Path, overrid
     engines = build_engines(speech_settings(tmp_path, **overrides))
     assert not isinstance(engines.stt, StreamingSpeechToText)
     await engines.aclose()
+
+
+def test_joined_transcripts_time_each_part_after_the_audio_before_it() -> None:
+    first = Transcript("I would add", (Word("I", 0.2, 0.3, 0.9), Word("would", 0.3, 0.5, 0.8)), 1.5, "en", "elevenlabs")
+    silent = Transcript("", (), 0.5, "en", "elevenlabs")
+    last = Transcript("an index.", (Word("an", 0.1, 0.2, None), Word("index.", 0.2, 0.6, 0.7)), 1.0, "en", "elevenlabs")
+    joined = join_transcripts([first, silent, last])
+    assert joined.text == "I would add an index." and joined.duration == pytest.approx(3.0)
+    assert [(w.word, w.start, w.end) for w in joined.words][2:] == [
+        ("an", pytest.approx(2.1), pytest.approx(2.2)),
+        ("index.", pytest.approx(2.2), pytest.approx(2.6)),
+    ]
+    assert joined.confidence == pytest.approx(0.8) and (joined.language, joined.provider) == ("en", "elevenlabs")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 PCM_SAMPLE_RATE = 16_000  # every provider takes s16le mono at this rate; decoding happens before
@@ -29,6 +29,26 @@ class Transcript:
     language: str
     provider: str
     confidence: float | None = None  # 0..1 where the provider reports one
+
+
+def join_transcripts(parts: Sequence[Transcript]) -> Transcript:
+    """Transcripts of consecutive stretches of one utterance as one; each part's words move by the audio before it."""
+    if not parts:
+        raise ValueError("nothing to join")
+    offset = 0.0
+    words: list[Word] = []
+    for part in parts:
+        words.extend(replace(w, start=w.start + offset, end=w.end + offset) for w in part.words)
+        offset += part.duration
+    probabilities = [w.probability for w in words if w.probability is not None]
+    return Transcript(
+        text=" ".join(part.text for part in parts if part.text),
+        words=tuple(words),
+        duration=offset,
+        language=parts[0].language,
+        provider=parts[0].provider,
+        confidence=round(sum(probabilities) / len(probabilities), 4) if probabilities else None,
+    )
 
 
 @runtime_checkable

@@ -1,6 +1,8 @@
 """The candidate's side of a live interview: VAD and endpointing on each frame, speculative and final transcripts.
 
 Everything here runs on the event loop except the speech-to-text calls, which run in their providers' own pools.
+With a streaming speech-to-text (a vendor's real-time model), each answer streams as it is said and is committed
+at its pauses instead of transcribed there; a stream that fails hands the answer back to batch transcription.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from interviewsim.speech.live.endpointing import (
     TurnTracker,
 )
 from interviewsim.speech.live.outbox import Outbox, SessionClosed
+from interviewsim.speech.live.streamed import StreamedAnswer
 from interviewsim.speech.live.vad import SAMPLE_RATE, SileroVad
-from interviewsim.speech.stt.base import SpeechToText, Transcript
+from interviewsim.speech.stt.base import SpeechToText, StreamingSpeechToText, Transcript
 from interviewsim.vendors.errors import ProviderError
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,8 @@ class Listener:
         busy_wait_seconds: float,
     ) -> None:
         self._stt = stt
+        self._streamer = stt if isinstance(stt, StreamingSpeechToText) else None
+        self._streamed: StreamedAnswer | None = None  # the current answer's stream, while it works
         self._outbox = outbox
         self._on_answer = on_answer
         self._question = question  # the question being answered: Whisper's prompt
@@ -83,6 +88,8 @@ class Listener:
     def hear(self, pcm: bytes) -> None:
         """Take one frame of input audio."""
         self._audio += pcm
+        if self._streamed is not None:
+            self._streamed.send(pcm)
         for probability in self._vad.feed(pcm):
             self._handle(self._tracker.push(probability, 512 / SAMPLE_RATE))
         if not self._tracker.in_turn:
@@ -94,9 +101,12 @@ class Listener:
                 self._audio_start += excess / _BYTES_PER_SECOND_IN
 
     def close(self) -> None:
-        """Stop a speculative transcript still running."""
+        """Stop a speculative transcript still running, and the current answer's stream."""
         if self._speculation is not None:
             self._speculation[1].cancel()
+        if self._streamed is not None:
+            self._streamed.close()
+            self._streamed = None
 
     def _clip(self, start: float, end: float) -> bytes:
         """Input audio between two stream times, padded a little each side."""
@@ -110,9 +120,10 @@ class Listener:
                 self._outbox.send({"type": "speech.started"})
                 self._turn_start = event.at
                 self._pauses, self._pause_from = [], None
+                self._open_stream(event.at)
             elif isinstance(event, SpeechResumed):
                 self._outbox.send({"type": "speech.started"})
-                if self._speculation is not None:
+                if self._speculation is not None and self._streamed is None:
                     # Stale now: a call still queued in the engine's pool never runs, a request in flight stops.
                     self._speculation[1].cancel()
                 if self._pause_from is not None:
@@ -125,6 +136,10 @@ class Listener:
                 speculation = (
                     self._speculation[1] if self._speculation and self._speculation[0] == event.speech_end else None
                 )
+                if self._streamed is not None:
+                    # The whole answer from its stream: after the commit of this pause, or with one more commit.
+                    speculation = self._streamed.finish(commit_rest=speculation is None)
+                    self._streamed = None
                 audio = self._clip(event.start, event.speech_end)
                 self._on_answer(
                     Answer(
@@ -136,17 +151,35 @@ class Listener:
                 )
                 self._speculation = None
 
+    def _open_stream(self, start: float) -> None:
+        """Stream the answer from its first word (and a little before), as the batch transcriber would get it."""
+        if self._streamer is None:
+            return
+        stream = self._streamer.open_stream(language="en", prompt=self._question() or None)
+        self._streamed = StreamedAnswer(stream)
+        first = max(0, int((start - _PAD_SECONDS - self._audio_start) * SAMPLE_RATE)) * 2
+        self._streamed.send(bytes(self._audio[first:]))
+
     def _speculate(self, speech_end: float) -> None:
-        """Transcribe the answer so far while the silence runs; the result sets how long to wait."""
+        """Transcribe (or commit) the answer so far while the silence runs; the result sets how long to wait."""
         if self._speculation is not None and not self._speculation[1].done():
             return  # one at a time: its result is checked against the speech it covered
-        audio = self._clip(self._turn_start, speech_end)
-        task = asyncio.create_task(self._transcribe(audio))
+        if self._streamed is not None:
+            task = self._streamed.commit()
+        else:
+            task = asyncio.create_task(self._transcribe(self._clip(self._turn_start, speech_end)))
         self._speculation = (speech_end, task)
         task.add_done_callback(lambda done: self._speculated(speech_end, done))
 
     def _speculated(self, speech_end: float, task: asyncio.Task[Transcript]) -> None:
         if task.cancelled() or task.exception() is not None:
+            if self._streamed is not None and self._streamed.failed:
+                # The stream failed: this answer goes back to batch transcription, from this pause on.
+                log.warning("voice: the answer's speech-to-text stream failed; transcribing it whole instead")
+                self._streamed.close()
+                self._streamed = None
+                if self._tracker.paused:
+                    self._speculate(self._tracker.speech_end)
             return
         if not self._tracker.in_turn or self._tracker.speech_end != speech_end:
             # Stale: the candidate went on. If they are pausing again, transcribe up to the new pause.
