@@ -91,11 +91,9 @@ async def test_a_spoken_answer_streams_and_is_committed_at_its_pauses(base_url: 
     # Every word, from a little before the first to the pause after the last, went up the stream.
     assert len(session.audio) >= len(first) + len(second)
     assert vendors.batch.uploads == []
-    # Delivery comes from the joined word timings: the second part's words come after the first part's audio.
+    # Delivery counts the joined transcript's words; the VAD measures the speaking time and the think-pause.
     delivery = stored["delivery"]
-    said_seconds = (len(first) + len(second)) / 32_000
     assert delivery["words"] == len(stored["text"].split())
-    assert said_seconds < delivery["speaking_seconds"] < said_seconds + 2.5, delivery
     assert 0.9 < delivery["longest_pause_seconds"] < 2.0, delivery
 
 

@@ -19,9 +19,11 @@ class StreamingSpeechToTextChain:
         self.streamer = streamer
         self.name = batch.name
 
-    async def transcribe(self, pcm: bytes, *, language: str | None = None, prompt: str | None = None) -> Transcript:
+    async def transcribe(
+        self, pcm: bytes, *, language: str | None = None, prompt: str | None = None, word_timings: bool = True
+    ) -> Transcript:
         """The batch chain's transcript of `pcm`."""
-        return await self.batch.transcribe(pcm, language=language, prompt=prompt)
+        return await self.batch.transcribe(pcm, language=language, prompt=prompt, word_timings=word_timings)
 
     def open_stream(
         self,
