@@ -48,6 +48,7 @@ bench: $(STAMP_DEV)  ## benchmark against local fake vendors (see bench/README.m
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.speech
 	$(BIN)/python -m bench.live_voice
+	$(BIN)/python -m bench.live_voice_vendors
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules
