@@ -110,4 +110,5 @@ def nothing_lost(record: RunRecord, log: VoiceLog) -> Verdict:
         return Verdict(name, False, detail="the interview did not reach its end")
     if record.evaluation is None:
         return Verdict(name, False, detail="the interview ended without a stored evaluation")
-    return Verdict(name, True, detail=f"{len(log.answers)} answers stored once each, in order")
+    detail = f"{len(log.answers)} answers stored once each, in order ({log.seconds:.0f} s interview)"
+    return Verdict(name, True, detail=detail)

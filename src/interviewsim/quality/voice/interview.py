@@ -190,7 +190,7 @@ class SpokenInterview:
 
     async def talk_over(self, turn: int, speaking: asyncio.Task[Utterance]) -> Said | None:
         """Start the answer a second into `turn`'s audio; None when too little of the turn is left to talk over."""
-        first_at = await self.line.first_audio(turn)
+        _, first_at = await self.line.first_audio(turn)
         await asyncio.sleep(max(0.0, first_at + BARGE_IN_AFTER_SECONDS - time.monotonic()))
         utterance = await speaking
         if self.line.playback_left(turn, first_at) < MIN_PLAYBACK_LEFT_SECONDS:

@@ -78,7 +78,11 @@ class VoiceLine:
         url = target.base_url.replace("https://", "wss://").replace("http://", "ws://")
         headers = {"Authorization": f"Bearer {target.token}"}
         connection = await connect(
-            f"{url}/api/voice?session_id={session_id}", additional_headers=headers, max_size=MAX_MESSAGE_BYTES
+            f"{url}/api/voice?session_id={session_id}",
+            additional_headers=headers,
+            max_size=MAX_MESSAGE_BYTES,
+            open_timeout=WAIT_SECONDS,
+            ping_timeout=WAIT_SECONDS,
         )
         line = cls(connection)
         try:
@@ -156,6 +160,7 @@ class VoiceLine:
                     for index in range(after, len(self.heard)):
                         if found(self.heard[index]):
                             return index
+                    after = max(after, len(self.heard))  # frames already looked at need no second look
                     if self._closed.is_set():
                         raise VoiceLineError(f"closed ({self.close_code}) while waiting for {what}")
                     self._changed.clear()
@@ -182,11 +187,11 @@ class VoiceLine:
 
     # -- playing the interviewer -------------------------------------------------------------------
 
-    async def first_audio(self, turn: int) -> float:
-        """When the first audio frame of `turn` arrived."""
+    async def first_audio(self, turn: int) -> tuple[int, float]:
+        """The index of `turn`'s audio.start, and when its first audio frame arrived."""
         start = await self.event("audio.start", turn=turn)
         index = await self.until(lambda h: h.audio_bytes > 0 and h.turn == turn, start, what=f"audio of turn {turn}")
-        return self.heard[index].at
+        return start, self.heard[index].at
 
     def playback_left(self, turn: int, first_at: float) -> float:
         """Seconds of `turn` still to play; infinite while its audio is still arriving."""
@@ -197,12 +202,12 @@ class VoiceLine:
 
     async def play(self, turn: int) -> None:
         """Play `turn`'s audio in real time to its end, then report `playback.end` (not for a cut turn)."""
-        first_at = await self.first_audio(turn)
+        start, first_at = await self.first_audio(turn)
 
         def over(heard: Heard) -> bool:
             return heard.is_event("audio.end", turn=turn) or heard.is_event("interrupted", turn=turn)
 
-        end = await self.until(over, what=f"the end of turn {turn}'s audio")
+        end = await self.until(over, start, what=f"the end of turn {turn}'s audio")
         if self.heard[end].is_event("interrupted"):
             return
         await asyncio.sleep(max(0.0, self.playback_left(turn, first_at)))
