@@ -30,6 +30,7 @@ from interviewsim.quality.voice.criteria import (
     VOICE_CRITERIA,
     barge_in_honoured,
     nothing_lost,
+    think_pause_exercised,
     think_pause_kept_whole,
     voice_verdicts,
 )
@@ -81,8 +82,9 @@ def test_a_spoken_interview_passes_the_voice_criteria_and_stores_what_was_said(
     (run,) = report["personas"]["efficient"]["runs"]
     assert run["error"] is None, run["error"]
     assert [c["name"] for c in run["criteria"]] == [*criteria_for("efficient"), *VOICE_CRITERIA]
-    failed = [c for c in run["criteria"] if not c["passed"]]
+    failed = [c for c in [*run["criteria"], *report["cross"]] if not c["passed"]]
     assert failed == [] and result.exit_code == 0, failed
+    assert [c["name"] for c in report["cross"]] == ["think_pause_exercised"]
 
     (transport,) = kept
     log = transport.logs[("efficient", 0, False)]
@@ -194,10 +196,17 @@ def test_one_final_transcript_that_lost_the_second_half_fails() -> None:
     assert not think_pause_kept_whole(log).passed
 
 
-def test_an_interview_without_a_think_pause_or_a_barge_in_fails_as_never_exercised() -> None:
-    log = spoken_log(think_pause=None, barge_in=None)
-    assert "never exercised" in think_pause_kept_whole(log).detail
-    assert "never exercised" in barge_in_honoured(log).detail
+def test_a_barge_in_never_made_fails_as_never_exercised() -> None:
+    assert "never exercised" in barge_in_honoured(spoken_log(barge_in=None)).detail
+
+
+def test_a_think_pause_is_judged_where_it_was_made_and_must_be_made_somewhere_in_the_suite() -> None:
+    terse = spoken_log(think_pause=None)
+    assert [v.name for v in voice_verdicts(graded(), terse)] == ["barge_in_honoured", "nothing_lost"]
+    assert "never exercised" in think_pause_kept_whole(terse).detail
+    assert not think_pause_exercised([terse, terse]).passed
+    exercised = think_pause_exercised([terse, spoken_log()])
+    assert exercised.passed and exercised.detail == "in 1 of 2 interviews"
 
 
 @pytest.mark.parametrize(
@@ -254,9 +263,10 @@ def test_a_run_that_broke_off_fails_every_voice_criterion() -> None:
 def test_voice_verdicts_join_the_runs_report_beside_the_usual_criteria() -> None:
     record = graded()
     spoken = {("efficient", 0): voice_verdicts(record, spoken_log())}
-    (run,) = judge_suite([record], spoken=spoken).runs
-    assert [v.name for v in run.verdicts][-3:] == list(VOICE_CRITERIA)
-    assert [v.name for v in run.verdicts][:-3] == list(criteria_for("efficient"))
+    report = judge_suite([record], spoken=spoken, spoken_suite=[think_pause_exercised([spoken_log()])])
+    (run,) = report.runs
+    assert [v.name for v in run.verdicts] == [*criteria_for("efficient"), *VOICE_CRITERIA]
+    assert [v.name for v in report.cross] == ["think_pause_exercised"]
 
 
 def test_the_conduct_criteria_judge_a_cut_reply_as_it_was_written() -> None:

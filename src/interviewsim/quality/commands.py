@@ -25,6 +25,7 @@ from interviewsim.vendors.chat import ChatModel
 
 USAGE_ERROR = 2
 Graded = dict[tuple[str, int], list[Verdict]]
+Spoken = tuple[Graded, list[Verdict]]  # the voice criteria: per run, and across the suite
 
 
 def fail(message: str) -> typer.Exit:
@@ -60,7 +61,7 @@ class Roles:
 
 async def play_suite(
     target: Target, plans: Sequence[Plan], roles: Roles, *, voice: bool = False
-) -> tuple[list[RunRecord], Graded, Graded]:
+) -> tuple[list[RunRecord], Graded, Spoken]:
     """Play every plan (spoken with `voice`); the records, the LLM grader's verdicts and the voice criteria's."""
     writer: Writer | None = LLMCandidate(roles.candidate) if roles.candidate else None
     transport = VoiceTransport(target) if voice else None
@@ -69,7 +70,7 @@ async def play_suite(
         graded = await grade_all(roles.grader, records) if roles.grader else {}
     finally:
         await roles.aclose()
-    return records, graded, transport.verdicts(records) if transport else {}
+    return records, graded, transport.verdicts(records) if transport else ({}, [])
 
 
 def _roles(llm_candidate: bool, grader: str | None) -> Roles:
@@ -138,7 +139,7 @@ def simulate(
             records, graded, spoken = asyncio.run(play_suite(target, plans, roles, voice=voice))
     except (SettingsError, RuntimeError) as error:
         raise fail(str(error)) from None
-    report: SuiteReport = judge_suite(records, graded, spoken)
+    report: SuiteReport = judge_suite(records, graded, *spoken)
     if json_output:
         typer.echo(json.dumps(to_json(report), indent=2))
     else:

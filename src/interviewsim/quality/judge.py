@@ -78,6 +78,7 @@ def judge_suite(
     records: Sequence[RunRecord],
     graded: dict[tuple[str, int], list[Verdict]] | None = None,
     spoken: dict[tuple[str, int], list[Verdict]] | None = None,
+    spoken_suite: Sequence[Verdict] = (),
 ) -> SuiteReport:
     """Judge every run, add the voice criteria (`simulate --voice`) and the LLM grader's verdicts, compare personas."""
     runs = [judge_run(record) for record in records]
@@ -92,4 +93,4 @@ def judge_suite(
     for name in means:
         outcomes = [v.passed for vs in (graded or {}).values() for v in vs if v.name == name]
         means[name] = sum(outcomes) / len(outcomes)
-    return SuiteReport(runs, cross_persona(records), means)
+    return SuiteReport(runs, [*cross_persona(records), *spoken_suite], means)

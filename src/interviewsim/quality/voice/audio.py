@@ -19,8 +19,10 @@ VOICED_RMS = 300.0  # a 20 ms frame louder than this is speech (Piper's speech i
 THINK_PAUSE_SECONDS = 1.2
 MAX_SPOKEN_WORDS = 220  # about 70 s of Piper: the server ends a turn that runs past two minutes at its next pause
 BLANK_ANSWER = "Pass."  # silence never ends a spoken turn, so a blank answer is said as a pass
-# Words a clause is left open on: the think-pause goes right after one of them, the first of these found.
-_OPEN_CLAUSE_WORDS = ("because", "and", "but", "which", "while", "then")
+# Where the think-pause goes: right after the first of these words found, the open-clause endings the
+# protocol names. ("but" is left out: Whisper tiny.en drops it at the end of a clip, "A little nervous, but"
+# comes back as "A little nervous.", and the server rightly ends a finished sentence after 0.7 s.)
+_OPEN_CLAUSE_WORDS = ("because", "and", "then")
 _MIN_HALF_WORDS = 3
 _MARGIN_FRAMES = 3  # 60 ms kept around trimmed speech
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -5,7 +5,7 @@ Transcripts come from Whisper tiny.en, so spoken words are compared as sets of c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from interviewsim.language.stems import content_stems
@@ -24,10 +24,22 @@ _QUOTE_CHARS = 80
 
 
 def voice_verdicts(record: RunRecord, log: VoiceLog) -> list[Verdict]:
-    """The three voice criteria on one spoken interview; a run that broke off fails them all."""
+    """The voice criteria on one spoken interview; a run that broke off fails them all."""
+    # The think-pause is judged only where an answer had an open clause to pause in (a terse persona may
+    # have none); `think_pause_exercised` makes sure some interview of the suite had one.
     if record.error is not None:
         return [Verdict(name, False, detail=f"run did not complete: {record.error}") for name in VOICE_CRITERIA]
-    return [think_pause_kept_whole(log), barge_in_honoured(log), nothing_lost(record, log)]
+    paused = [think_pause_kept_whole(log)] if log.think_pause is not None else []
+    return [*paused, barge_in_honoured(log), nothing_lost(record, log)]
+
+
+def think_pause_exercised(logs: Sequence[VoiceLog]) -> Verdict:
+    """Across the suite, at least one interview paused inside an open clause (the think-pause was tested)."""
+    name = "think_pause_exercised"
+    paused = sum(log.think_pause is not None for log in logs)
+    if not paused:
+        return Verdict(name, False, detail="no interview had an answer with an open clause to pause in")
+    return Verdict(name, True, detail=f"in {paused} of {len(logs)} interviews")
 
 
 def share_kept(said: str, stored: str) -> float:

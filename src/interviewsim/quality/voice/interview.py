@@ -25,7 +25,7 @@ from interviewsim.quality.records import Prompt, RunRecord, Verdict
 from interviewsim.quality.runner import MAX_CANDIDATE_TURNS, ApiError, InterviewsApi, Plan, Writer, fill
 from interviewsim.quality.server import Target
 from interviewsim.quality.voice.audio import CandidateVoice, Utterance, spoken_text, think_pause_split
-from interviewsim.quality.voice.criteria import voice_verdicts
+from interviewsim.quality.voice.criteria import think_pause_exercised, voice_verdicts
 from interviewsim.quality.voice.line import WAIT_SECONDS, Heard, Said, VoiceLine, VoiceLineError
 from interviewsim.quality.voice.records import BargeIn, SpokenAnswer, VoiceLog
 from interviewsim.vendors.errors import ProviderError
@@ -79,10 +79,11 @@ class VoiceTransport:
         fill(record, as_written(detail, interview.replies), interview.replies, sent, pass_mark)
         return record
 
-    def verdicts(self, records: Sequence[RunRecord]) -> dict[tuple[str, int], list[Verdict]]:
-        """The voice criteria of every run (control runs are only compared with, not judged)."""
-        logs = self.logs
-        return {(r.persona, r.run): voice_verdicts(r, logs.get((r.persona, r.run, False), VoiceLog())) for r in records}
+    def verdicts(self, records: Sequence[RunRecord]) -> tuple[dict[tuple[str, int], list[Verdict]], list[Verdict]]:
+        """The voice criteria of every run, and of the suite (control runs are only compared with, not judged)."""
+        logs = {(r.persona, r.run): self.logs.get((r.persona, r.run, False), VoiceLog()) for r in records}
+        runs = {(r.persona, r.run): voice_verdicts(r, logs[(r.persona, r.run)]) for r in records}
+        return runs, [think_pause_exercised(list(logs.values()))]
 
 
 def as_written(detail: dict[str, Any], replies: Sequence[dict[str, Any]]) -> dict[str, Any]:
