@@ -23,6 +23,8 @@ from interviewsim.quality.voice.audio import (
     INPUT_RATE,
     MAX_SPOKEN_WORDS,
     CandidateVoice,
+    silence,
+    speech_onset,
     spoken_text,
     think_pause_split,
 )
@@ -118,7 +120,18 @@ def test_a_think_pause_answer_is_two_spoken_halves_with_a_silence_of_1_2_s_betwe
     # The longest run of quiet 20 ms frames inside the speech is the think-pause.
     quiet_runs = [len(run) for run in "".join("1" if v else "0" for v in loud).strip("0").split("1") if run]
     assert 1.1 <= max(quiet_runs) * FRAME_BYTES / 2 / INPUT_RATE <= 1.4
-    assert utterance.first_voiced < utterance.last_voiced and utterance.seconds > 2.5
+    assert 0 <= utterance.onset < 10 and utterance.seconds > 2.5  # trimmed: speech sets in at once
+
+
+def test_speech_sets_in_at_the_first_quarter_second_without_a_gap() -> None:
+    def tone(seconds: float) -> bytes:
+        steps = np.arange(int(seconds * INPUT_RATE))
+        return (np.sin(steps * 2 * np.pi * 220 / INPUT_RATE) * 5000).astype("<i2").tobytes()
+
+    # A short "Good," then a pause: speech sets in with what follows, as the server hears it.
+    assert speech_onset(tone(0.1) + silence(0.3) + tone(1.0)) == 20
+    # Gaps between words shorter than 80 ms do not break the speech.
+    assert speech_onset(silence(0.2) + tone(0.1) + silence(0.04) + tone(0.2)) == 10
 
 
 def test_the_pause_goes_after_a_word_that_leaves_the_clause_open() -> None:

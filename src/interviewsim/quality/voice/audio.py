@@ -17,6 +17,7 @@ FRAME_SECONDS = 0.02
 FRAME_BYTES = int(INPUT_RATE * FRAME_SECONDS) * 2
 VOICED_RMS = 300.0  # a 20 ms frame louder than this is speech (Piper's speech is ~3000, its pauses near 0)
 THINK_PAUSE_SECONDS = 1.2
+ONSET_SECONDS = 0.25  # the speech the server needs before it takes it for speech (VOICE_BARGE_IN_SECONDS)
 MAX_SPOKEN_WORDS = 220  # about 70 s of Piper: the server ends a turn that runs past two minutes at its next pause
 BLANK_ANSWER = "Pass."  # silence never ends a spoken turn, so a blank answer is said as a pass
 # Where the think-pause goes: right after the first of these words found, the open-clause endings the
@@ -25,6 +26,7 @@ BLANK_ANSWER = "Pass."  # silence never ends a spoken turn, so a blank answer is
 _OPEN_CLAUSE_WORDS = ("because", "and", "then")
 _MIN_HALF_WORDS = 3
 _MARGIN_FRAMES = 3  # 60 ms kept around trimmed speech
+_WORD_GAP_FRAMES = 3  # quiet frames this short between voiced ones are still one run of speech
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _SPEAKABLE = re.compile(r"[A-Za-z0-9]")
 _WORD_EDGES = re.compile(r"^\W+|\W+$")
@@ -32,11 +34,10 @@ _WORD_EDGES = re.compile(r"^\W+|\W+$")
 
 @dataclass(frozen=True)
 class Utterance:
-    """An answer as microphone audio, with its first and last voiced 20 ms frames."""
+    """An answer as microphone audio, with the 20 ms frame where its speech sets in."""
 
     pcm: bytes
-    first_voiced: int
-    last_voiced: int
+    onset: int  # the first frame of ONSET_SECONDS of continuous speech: from here a barge-in can be heard
 
     @property
     def seconds(self) -> float:
@@ -110,13 +111,26 @@ def trimmed(pcm: bytes) -> bytes:
     return pcm[first * FRAME_BYTES : last * FRAME_BYTES]
 
 
-def utterance(pcm: bytes) -> Utterance:
-    """Microphone audio cut to whole frames, with where its speech begins and ends."""
-    pcm = pcm[: len(pcm) // FRAME_BYTES * FRAME_BYTES]
+def speech_onset(pcm: bytes) -> int:
+    """The first frame of the first ONSET_SECONDS of unbroken speech ("Good, thanks": "thanks", if "Good" is short)."""
     voiced = voiced_frames(pcm)
     if not len(voiced):
         raise ValueError("the candidate's voice produced no audible speech")
-    return Utterance(pcm, int(voiced[0]), int(voiced[-1]))
+    needed = round(ONSET_SECONDS / FRAME_SECONDS)
+    start = previous = int(voiced[0])
+    for frame in map(int, voiced[1:]):
+        if frame - previous > _WORD_GAP_FRAMES + 1:
+            start = frame
+        previous = frame
+        if previous - start + 1 >= needed:
+            return start
+    return int(voiced[0])
+
+
+def utterance(pcm: bytes) -> Utterance:
+    """Microphone audio cut to whole frames, with where its speech sets in."""
+    pcm = pcm[: len(pcm) // FRAME_BYTES * FRAME_BYTES]
+    return Utterance(pcm, speech_onset(pcm))
 
 
 class CandidateVoice:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from interviewsim.language.stems import content_stems
-from interviewsim.quality.records import Intent, RunRecord, Verdict
+from interviewsim.quality.records import RunRecord, Verdict
 from interviewsim.quality.voice.records import VoiceLog
 from interviewsim.shared.speakable import clean_for_speech
 
@@ -17,8 +17,9 @@ VOICE_CRITERIA = ("think_pause_kept_whole", "barge_in_honoured", "nothing_lost")
 WORDS_KEPT = 0.6  # share of an answer's content words its stored transcript must hold
 HALF_KEPT = 0.5  # ...and of each half of a think-pause answer
 MIN_COMPARED_WORDS = 3  # shorter answers ("Fine.", "Pass.") need only be stored, not matched word for word
-# Generous: the server needs 0.25 s of speech to cut, and a loaded machine adds its own delays; a barge-in
-# that was not honoured goes on for seconds (only turns of 14 words or more are talked over).
+# From the onset of the candidate's speech (the first 0.25 s of it without a gap, as the server counts it).
+# Generous: the server needs those 0.25 s to cut, and a loaded machine adds its own delays; a barge-in that
+# was not honoured goes on for seconds (only turns of 14 words or more are talked over).
 CUT_WITHIN_SECONDS = 1.0
 _QUOTE_CHARS = 80
 
@@ -87,13 +88,13 @@ def barge_in_honoured(log: VoiceLog) -> Verdict:
         detail = f"no `interrupted` for turn {cut.turn} though the candidate spoke over it"
         return Verdict(name, False, stored_at, detail)
     if cut.last_frame_after is not None and cut.last_frame_after > CUT_WITHIN_SECONDS:
-        detail = f"turn {cut.turn}'s audio went on {cut.last_frame_after:.2f} s after the candidate began speaking"
+        detail = f"turn {cut.turn}'s audio went on {cut.last_frame_after:.2f} s after the candidate's speech set in"
         return Verdict(name, False, stored_at, detail)
     if stored_at is None or not log.stored[stored_at].get("interrupted"):
         return Verdict(name, False, stored_at, "the cut reply is not stored with interrupted: true")
-    last = "none after speech began" if cut.last_frame_after is None else f"{cut.last_frame_after:+.2f} s"
+    last = "none after speech set in" if cut.last_frame_after is None else f"{cut.last_frame_after:+.2f} s"
     return Verdict(
-        name, True, stored_at, f"interrupted {cut.interrupted_after:.2f} s after speech began; last audio frame {last}"
+        name, True, stored_at, f"interrupted {cut.interrupted_after:.2f} s after speech set in; last audio frame {last}"
     )
 
 
@@ -109,8 +110,7 @@ def nothing_lost(record: RunRecord, log: VoiceLog) -> Verdict:
             if text.strip() != answer.text.strip():
                 return Verdict(name, False, index, f"typed answer {number} stored as {_quote(text)}")
             continue
-        # Keyboard mashing said aloud has no words to find again, only a turn to be stored in.
-        if answer.intent is Intent.GIBBERISH or len(content_stems(clean_for_speech(answer.text))) < MIN_COMPARED_WORDS:
+        if len(content_stems(clean_for_speech(answer.text))) < MIN_COMPARED_WORDS:
             if not text.strip():
                 return Verdict(name, False, index, f"answer {number} ({_quote(answer.text)}) stored empty")
             continue

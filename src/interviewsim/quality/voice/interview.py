@@ -21,12 +21,12 @@ import httpx
 from websockets.exceptions import WebSocketException
 
 from interviewsim.quality.personas import Persona
-from interviewsim.quality.records import Prompt, RunRecord, Verdict
+from interviewsim.quality.records import Intent, Prompt, RunRecord, Verdict
 from interviewsim.quality.runner import MAX_CANDIDATE_TURNS, ApiError, InterviewsApi, Plan, Writer, fill
 from interviewsim.quality.server import Target
 from interviewsim.quality.voice.audio import CandidateVoice, Utterance, spoken_text, think_pause_split
 from interviewsim.quality.voice.criteria import think_pause_exercised, voice_verdicts
-from interviewsim.quality.voice.line import WAIT_SECONDS, Heard, Said, VoiceLine, VoiceLineError
+from interviewsim.quality.voice.line import WAIT_SECONDS, Heard, Said, VoiceLine, VoiceLineError, VoiceLineTimeout
 from interviewsim.quality.voice.records import BargeIn, SpokenAnswer, VoiceLog
 from interviewsim.vendors.errors import ProviderError
 
@@ -34,6 +34,7 @@ BARGE_IN_AFTER_SECONDS = 1.0  # the candidate starts talking this far into the i
 MIN_PLAYBACK_LEFT_SECONDS = 1.5  # ...if at least this much of it is still to play
 MIN_BARGE_IN_WORDS = 14  # a turn this long lasts ~5 s in the built-in voices: room to talk over it
 MAX_REPEATS = 1  # an answer the server heard no words in is said once more before it is typed
+NOT_HEARD_SECONDS = 15.0  # no `speech.started` this long after an answer was sent: the server did not hear it
 FAILURES = (httpx.HTTPError, ApiError, ProviderError, KeyError, ValueError, VoiceLineError, WebSocketException, OSError)
 
 
@@ -145,7 +146,8 @@ class SpokenInterview:
         self.history.append(("assistant", prompt.text))
         intent = self.persona.decide(prompt)
         text = await self.writer.write(self.persona, intent, prompt, self.history)
-        spoken = spoken_text(text)
+        # Keyboard mashing is typed: said aloud, it comes back as acronyms the interviewer rightly takes for words.
+        spoken = None if intent is Intent.GIBBERISH else spoken_text(text)
         answer = SpokenAnswer(text if spoken is None else spoken, intent, typed=spoken is None)
         self.history.append(("user", answer.text))
         self.log.answers.append(answer)
@@ -176,8 +178,8 @@ class SpokenInterview:
         finally:
             speaking.cancel()
         result = await self.heard_out(answer, said)
-        if cut is not None and said.first_voiced_at is not None:
-            self.measure_cut(cut, said.first_voiced_at)
+        if cut is not None and said.onset_at is not None:
+            self.measure_cut(cut, said.onset_at)
         return result
 
     async def utterance(self, answer: SpokenAnswer) -> Utterance:
@@ -203,13 +205,12 @@ class SpokenInterview:
         while True:
             async with asyncio.timeout(said.utterance.seconds + WAIT_SECONDS):
                 await said.done.wait()
-            index = await self.line.until(_taken, said.done_index, what="the answer's final transcript")
-            event = self.line.heard[index].event or {}
-            lost = event.get("code") == "stt_failed" or (event["type"] == "transcript" and not event["text"].strip())
-            if not lost:
+            event = await self.taken(said)
+            lost = event is None or event.get("code") == "stt_failed" or not str(event.get("text", "-")).strip()
+            if event is not None and not lost:
                 if event["type"] == "error":
                     raise VoiceLineError(f"the answer was not taken: {event}")
-                return await self.reply_after(said.queued_index, index, answer)
+                return await self.reply_after(said.queued_index, event["index"], answer)
             if answer.repeats < MAX_REPEATS:
                 answer.repeats += 1
                 said = self.line.say(said.utterance)
@@ -218,6 +219,16 @@ class SpokenInterview:
             start = self.line.cursor
             await self.line.send({"type": "text", "text": answer.text})
             return await self.reply_after(start, start)
+
+    async def taken(self, said: Said) -> dict[str, Any] | None:
+        """The answer's final transcript or error (its frame index as "index"); None if no speech was heard in it."""
+        # A lone short word ("Hi.") can be under the 0.25 s of speech the server needs to start a turn.
+        try:
+            await self.line.until(_speech, said.queued_index, what="speech", seconds=NOT_HEARD_SECONDS)
+        except VoiceLineTimeout:
+            return None
+        index = await self.line.until(_taken, said.done_index, what="the answer's final transcript")
+        return {**(self.line.heard[index].event or {}), "index": index}
 
     async def reply_after(
         self, start: int, after: int, answer: SpokenAnswer | None = None
@@ -243,11 +254,15 @@ class SpokenInterview:
         return replies[-1][1], int(self.line.heard[audio].event["turn"])  # type: ignore[index]
 
     def measure_cut(self, cut: BargeIn, speech_at: float) -> None:
-        """When the cut turn stopped, from the moment the candidate's first voiced frame went out."""
+        """When the cut turn stopped, from the moment the candidate's speech set in (its onset frame went out)."""
         interrupted = [h.at for h in self.line.heard if h.is_event("interrupted", turn=cut.turn)]
         frames = self.line.audio_of(cut.turn)
         cut.interrupted_after = interrupted[0] - speech_at if interrupted else None
         cut.last_frame_after = frames[-1].at - speech_at if frames else None
+
+
+def _speech(heard: Heard) -> bool:
+    return heard.is_event("speech.started")
 
 
 def _taken(heard: Heard) -> bool:

@@ -31,6 +31,10 @@ class VoiceLineError(Exception):
     """The voice line broke: closed early, an unexpected server error, or nothing heard in time."""
 
 
+class VoiceLineTimeout(VoiceLineError):
+    """What was waited for did not come in time."""
+
+
 @dataclass
 class Heard:
     """One frame from the server and when it arrived (monotonic seconds)."""
@@ -48,12 +52,11 @@ class Heard:
 
 @dataclass
 class Said:
-    """An utterance on the microphone: when its first and last voiced frames went out, and when it was all sent."""
+    """An utterance on the microphone: when its speech set in, and when it was all sent."""
 
     utterance: Utterance
     queued_index: int  # how many frames had been heard when it was queued
-    first_voiced_at: float | None = None
-    last_voiced_at: float | None = None
+    onset_at: float | None = None  # when the frame at the utterance's onset went out
     done_index: int = 0  # how many frames had been heard when its last frame went out
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -121,13 +124,11 @@ class VoiceLine:
                     next_at = await _pace(next_at)
                     continue
                 said = self._queue.get_nowait()
-                pcm, first, last = said.utterance.pcm, said.utterance.first_voiced, said.utterance.last_voiced
+                pcm, onset = said.utterance.pcm, said.utterance.onset
                 for index in range(len(pcm) // FRAME_BYTES):
                     await self.connection.send(pcm[index * FRAME_BYTES : (index + 1) * FRAME_BYTES])
-                    if index == first:
-                        said.first_voiced_at = time.monotonic()
-                    if index == last:
-                        said.last_voiced_at = time.monotonic()
+                    if index == onset:
+                        said.onset_at = time.monotonic()
                     next_at = await _pace(next_at)
                 said.done_index = self.cursor
                 said.done.set()
@@ -152,10 +153,12 @@ class VoiceLine:
             self._closed.set()
             self._changed.set()
 
-    async def until(self, found: Callable[[Heard], bool], after: int = 0, *, what: str = "a frame") -> int:
-        """The index of the first frame at or after `after` that `found` accepts (WAIT_SECONDS at most)."""
+    async def until(
+        self, found: Callable[[Heard], bool], after: int = 0, *, what: str = "a frame", seconds: float = WAIT_SECONDS
+    ) -> int:
+        """The index of the first frame at or after `after` that `found` accepts (waiting `seconds` at most)."""
         try:
-            async with asyncio.timeout(WAIT_SECONDS):
+            async with asyncio.timeout(seconds):
                 while True:
                     for index in range(after, len(self.heard)):
                         if found(self.heard[index]):
@@ -166,7 +169,7 @@ class VoiceLine:
                     self._changed.clear()
                     await self._changed.wait()
         except TimeoutError:
-            raise VoiceLineError(f"no {what} within {WAIT_SECONDS:.0f} s") from None
+            raise VoiceLineTimeout(f"no {what} within {seconds:.0f} s") from None
 
     async def event(self, kind: str, after: int = 0, **fields: Any) -> int:
         """The index of the next `kind` event with these field values."""

@@ -22,12 +22,12 @@ class SpokenAnswer:
 
 @dataclass
 class BargeIn:
-    """The candidate talking over an interviewer turn, and how the server took it (seconds from speech start)."""
+    """The candidate talking over an interviewer turn, and how the server took it (seconds from speech onset)."""
 
     turn: int
     reply_index: int  # which interviewer message was talked over (0: the greeting)
-    interrupted_after: float | None = None  # `interrupted` for the turn, after the first voiced frame went out
-    last_frame_after: float | None = None  # the turn's last audio frame (negative: before speech began)
+    interrupted_after: float | None = None  # `interrupted` for the turn, after the onset frame went out
+    last_frame_after: float | None = None  # the turn's last audio frame (negative: before the onset)
 
 
 @dataclass
