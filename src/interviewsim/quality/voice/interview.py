@@ -234,8 +234,8 @@ class SpokenInterview:
         self, start: int, after: int, answer: SpokenAnswer | None = None
     ) -> tuple[dict[str, Any], int]:
         """The interviewer's reply after frame `after` (one per turn the answer became) and its audio turn."""
-        index = await self.line.until(lambda h: h.is_event("reply") or h.is_event("error"), after, what="a reply")
-        if self.line.heard[index].is_event("error"):
+        index = await self.line.until(lambda h: h.is_event("reply") or _failed(h), after, what="a reply")
+        if _failed(self.line.heard[index]):
             raise VoiceLineError(f"the turn failed: {self.line.heard[index].event}")
         if answer is not None:
             # An answer the server split into several turns gets a reply per turn: wait for all of them.
@@ -267,4 +267,9 @@ def _speech(heard: Heard) -> bool:
 
 def _taken(heard: Heard) -> bool:
     """The server's word on a spoken answer: its final transcript, or an error."""
-    return heard.is_event("transcript", final=True) or heard.is_event("error")
+    return heard.is_event("transcript", final=True) or _failed(heard)
+
+
+def _failed(heard: Heard) -> bool:
+    """An error about the candidate's turn (a voice that failed mid-reply only shortens the reply's audio)."""
+    return heard.is_event("error") and not heard.is_event("error", code="tts_failed")
