@@ -20,10 +20,12 @@ from interviewsim.quality.records import RunRecord, SuiteReport, Verdict
 from interviewsim.quality.report import render, to_json
 from interviewsim.quality.runner import Plan, Writer, plans_for, run_plans
 from interviewsim.quality.server import Target, temporary_server
+from interviewsim.quality.voice.interview import VoiceTransport
 from interviewsim.vendors.chat import ChatModel
 
 USAGE_ERROR = 2
 Graded = dict[tuple[str, int], list[Verdict]]
+Spoken = tuple[Graded, list[Verdict]]  # the voice criteria: per run, and across the suite
 
 
 def fail(message: str) -> typer.Exit:
@@ -57,15 +59,18 @@ class Roles:
                 await model.aclose()
 
 
-async def play_suite(target: Target, plans: Sequence[Plan], roles: Roles) -> tuple[list[RunRecord], Graded]:
-    """Play every plan, then grade the transcripts when a grader is configured."""
+async def play_suite(
+    target: Target, plans: Sequence[Plan], roles: Roles, *, voice: bool = False
+) -> tuple[list[RunRecord], Graded, Spoken]:
+    """Play every plan (spoken with `voice`); the records, the LLM grader's verdicts and the voice criteria's."""
     writer: Writer | None = LLMCandidate(roles.candidate) if roles.candidate else None
+    transport = VoiceTransport(target) if voice else None
     try:
-        records = await run_plans(target, plans, writer)
+        records = await run_plans(target, plans, writer, transport)
         graded = await grade_all(roles.grader, records) if roles.grader else {}
     finally:
         await roles.aclose()
-    return records, graded
+    return records, graded, transport.verdicts(records) if transport else ({}, [])
 
 
 def _roles(llm_candidate: bool, grader: str | None) -> Roles:
@@ -107,6 +112,13 @@ def simulate(
         None, "--grader", help="Add LLM-graded criteria with anthropic, gemini or openai (needs its key)."
     ),
     seed: int = typer.Option(1, "--seed", min=0, help="Base seed: run R of every persona uses interview seed SEED+R."),
+    voice: bool = typer.Option(
+        False,
+        "--voice",
+        help="Speak the answers through the live voice WebSocket (/api/voice) in real time with the built-in voice, "
+        "and add the voice criteria.",
+    ),
+    duration: int = typer.Option(10, "--duration", min=5, max=90, help="Minutes each interview is planned for."),
 ) -> None:
     """Play scripted candidates through interviews and check the interviewer and evaluator; exit 1 on any failure."""
     try:
@@ -123,10 +135,11 @@ def simulate(
         raise fail(str(error)) from None
     try:
         with _target(base_url, token, provider) as target:
-            records, graded = asyncio.run(play_suite(target, plans_for(names, runs, seed), roles))
+            plans = plans_for(names, runs, seed, duration)
+            records, graded, spoken = asyncio.run(play_suite(target, plans, roles, voice=voice))
     except (SettingsError, RuntimeError) as error:
         raise fail(str(error)) from None
-    report: SuiteReport = judge_suite(records, graded)
+    report: SuiteReport = judge_suite(records, graded, *spoken)
     if json_output:
         typer.echo(json.dumps(to_json(report), indent=2))
     else:

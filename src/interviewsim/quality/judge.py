@@ -75,12 +75,17 @@ def cross_persona(records: Sequence[RunRecord]) -> list[Verdict]:
 
 
 def judge_suite(
-    records: Sequence[RunRecord], graded: dict[tuple[str, int], list[Verdict]] | None = None
+    records: Sequence[RunRecord],
+    graded: dict[tuple[str, int], list[Verdict]] | None = None,
+    spoken: dict[tuple[str, int], list[Verdict]] | None = None,
+    spoken_suite: Sequence[Verdict] = (),
 ) -> SuiteReport:
-    """Judge every run, add the LLM grader's verdicts, and compare personas."""
+    """Judge every run, add the voice criteria (`simulate --voice`) and the LLM grader's verdicts, compare personas."""
     runs = [judge_run(record) for record in records]
     for report in runs:
-        report.verdicts.extend((graded or {}).get((report.record.persona, report.record.run), []))
+        key = (report.record.persona, report.record.run)
+        report.verdicts.extend((spoken or {}).get(key, []))
+        report.verdicts.extend((graded or {}).get(key, []))
     means: dict[str, float] = {}
     for verdicts in (graded or {}).values():
         for verdict in verdicts:
@@ -88,4 +93,4 @@ def judge_suite(
     for name in means:
         outcomes = [v.passed for vs in (graded or {}).values() for v in vs if v.name == name]
         means[name] = sum(outcomes) / len(outcomes)
-    return SuiteReport(runs, cross_persona(records), means)
+    return SuiteReport(runs, [*cross_persona(records), *spoken_suite], means)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -127,6 +127,10 @@ class InterviewsApi:
         return data
 
 
+# How one plan is played: typed through /api/chat (`play`) or spoken through /api/voice (quality.voice).
+Transport = Callable[[InterviewsApi, Plan, Writer, int | None], Awaitable[RunRecord]]
+
+
 def _retry_after(response: httpx.Response) -> float:
     """How long to wait before resending: the server's Retry-After (capped), or a moment."""
     try:
@@ -147,15 +151,18 @@ def plans_for(personas: Sequence[str], runs: int, seed: int, duration: int = 10)
     return plans
 
 
-async def run_plans(target: Target, plans: Sequence[Plan], writer: Writer | None = None) -> list[RunRecord]:
-    """Play every plan against `target`; control runs are attached to the run they match."""
+async def run_plans(
+    target: Target, plans: Sequence[Plan], writer: Writer | None = None, transport: Transport | None = None
+) -> list[RunRecord]:
+    """Play every plan against `target` (typed through /api/chat by default); control runs join the run they match."""
     writer = writer or ScriptedWriter()
+    transport = transport or play
     headers = {"Authorization": f"Bearer {target.token}"}
     records: list[RunRecord] = []
     async with httpx.AsyncClient(base_url=target.base_url, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS) as client:
         api = InterviewsApi(client)
         for plan in plans:
-            record = await play(api, plan, writer, target.pass_mark)
+            record = await transport(api, plan, writer, target.pass_mark)
             if plan.control:
                 matched = next(r for r in reversed(records) if r.persona == plan.persona and r.run == plan.run)
                 matched.control = record
