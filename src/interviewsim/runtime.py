@@ -12,8 +12,8 @@ import sys
 # middle collections before the next older one. Requests allocate thousands of short-lived objects.
 GC_THRESHOLDS = (7000, 10, 10)
 # glibc's malloc keeps up to 8 arenas per core, one per thread that contends; the model, synthesis and
-# decoding pools each fragment their own. Two held peak RSS with Whisper and Piper loaded from 728 to
-# 687 MB in bench.speech (same run, same load).
+# decoding pools each fragment their own. Two took peak RSS with Whisper and Piper loaded from 728 to
+# 687 MB in back-to-back bench.speech runs (the peak varies by up to 80 MB from run to run).
 MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 
