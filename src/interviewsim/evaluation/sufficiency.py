@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from interviewsim.evaluation.base import Evaluator
-from interviewsim.evaluation.builtin.answers import gather
+from interviewsim.evaluation.builtin.answers import substantive_questions
 from interviewsim.evaluation.builtin.bounds import bound
 from interviewsim.evaluation.schema import Evaluation, EvaluationInput, Scores
 
@@ -12,21 +12,23 @@ DEFAULT_MIN_ANSWERS = 1
 
 def withheld_reason(interview: EvaluationInput, min_answers: int = DEFAULT_MIN_ANSWERS) -> str | None:
     """Why no grade should be given, or None when enough reliable, substantive answers were given."""
-    real = gather(interview, bound(interview)).real
-    unsure = [a for a in real if a.question.delivery and a.question.delivery.get("low_confidence")]
-    reliable = len(real) - len(unsure)
-    if reliable >= min_answers:
+    real = unsure = 0
+    for question in substantive_questions(bound(interview)):
+        real += 1
+        if question.delivery and question.delivery.get("low_confidence"):
+            unsure += 1
+        elif real - unsure >= min_answers:
+            return None  # enough: the rest of the transcript need not be measured
+    if min_answers <= 0:
         return None
     needed = f"at least {min_answers} substantive answer{'s' if min_answers != 1 else ''}"
     if unsure:
         return (
-            f"The speech recognition was unsure of {len(unsure)} of your {len(real)} substantive spoken "
-            f"answer{'s' if len(real) != 1 else ''}, which leaves fewer than {min_answers} it could read reliably; "
+            f"The speech recognition was unsure of {unsure} of your {real} substantive spoken "
+            f"answer{'s' if real != 1 else ''}, which leaves fewer than {min_answers} it could read reliably; "
             "a grade would be guesswork. Try again somewhere quieter, or type your answers."
         )
-    given = (
-        "no substantive answer" if not real else f"only {len(real)} substantive answer{'s' if len(real) != 1 else ''}"
-    )
+    given = "no substantive answer" if not real else f"only {real} substantive answer{'s' if real != 1 else ''}"
     return f"The interview has {given} to a core question; a grade needs {needed}, so none was given."
 
 

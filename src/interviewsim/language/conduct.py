@@ -6,6 +6,7 @@ evaluator to cut attacks out of answers and to mark conduct down. Pure functions
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -139,6 +140,7 @@ def _clusters_plausible(word: str) -> bool:
     return (not first or first in _ONSETS) and _coda(last) and all(_medial(run) for run in middle)
 
 
+@functools.lru_cache(maxsize=16384)  # a verdict per word; answers reuse their vocabulary
 def _suspicious_word(token: str) -> bool | None:
     """True if a word looks like keyboard mashing, False if plausible, None if the rules cannot judge it."""
     word = _CONTRACTION.sub("", fold(token)).replace("'", "")
@@ -297,7 +299,8 @@ def _bare_scores(folded: str) -> Iterable[tuple[int, int]]:
             yield match.span()
 
 
-def injection_spans(text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=1024)  # each answer is checked by the turn and again by every analysis of it
+def injection_spans(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of every attempt to instruct the AI: override its rules, extract answers, dictate a score.
 
     Offsets are into `text` itself, in order, without overlaps.
@@ -310,7 +313,7 @@ def injection_spans(text: str) -> list[tuple[int, int]]:
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:
             spans.append((start, end))
-    return spans
+    return tuple(spans)
 
 
 def is_injection(text: str) -> bool:

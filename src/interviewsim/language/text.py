@@ -29,6 +29,8 @@ def fold(text: str) -> str:
 
     Offsets into the folded text are offsets into the original, so a match can be cut out of the original.
     """
+    if text.isascii():
+        return text.lower()  # the usual answer: ASCII lower-cases one character to one, with no accents to strip
     return "".join(_fold_char(char) for char in text)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from interviewsim.evaluation.builtin import cues, explanation, relevance
@@ -174,12 +174,32 @@ def gather(interview: EvaluationInput, bounded: Bounded) -> Facts:
     )
 
 
+def substantive_questions(bounded: Bounded) -> Iterator[AnsweredQuestion]:
+    """The questions `gather` would count as substantively answered, in order, measuring only what that needs.
+
+    Lazy, so that a caller needing a few (the sufficiency gate) stops measuring once it has them.
+    """
+    earlier: list[tuple[str, int]] = []
+    for question in bounded.questions:
+        text = answered_text(question)
+        words = word_count(text)
+        repeat = _repeats(text, words, earlier)
+        earlier.append((text, words))
+        if text.strip() and repeat is None and not conduct.is_gibberish(text) and not cues.gives_up(text):
+            yield question
+
+
 def _repeat_of(answer: Answer, earlier: Iterable[Answer]) -> int | None:
     """The index of the first earlier question whose answer this one (nearly) repeats."""
-    if answer.words < 5:
+    return _repeats(answer.text, answer.words, [(other.text, other.words) for other in earlier])
+
+
+def _repeats(text: str, words: int, earlier: Iterable[tuple[str, int]]) -> int | None:
+    """The index of the first earlier (text, words) that `text` (nearly) repeats."""
+    if words < 5:
         return None  # "ok" twice is not a copied answer
-    for index, other in enumerate(earlier):
-        if other.words >= 5 and relevance.similarity(answer.text, other.text) >= REPEATED:
+    for index, (other, other_words) in enumerate(earlier):
+        if other_words >= 5 and relevance.similarity(text, other) >= REPEATED:
             return index
     return None
 
@@ -224,7 +244,7 @@ def analyse(question: AnsweredQuestion, kind: str) -> Answer:
     Instructions to the grader are cut before anything is measured; key points, numbers and names count only in
     the sentences that address the question, and key points earn full credit only when explained.
     """
-    cleaned = [conduct.strip_injection(a) for a in question.answers]
+    cleaned = _cleaned(question)
     text = " ".join(c for c in cleaned if c.strip())
     behavioral = kind != "Technical"
     topic = relevance.topic_stems(question.question, question.key_points)
@@ -254,6 +274,16 @@ def analyse(question: AnsweredQuestion, kind: str) -> Answer:
         explained=explanation.explanation(text, behavioral),
         instructed=any(conduct.is_injection(a) for a in question.answers),
     )
+
+
+def _cleaned(question: AnsweredQuestion) -> list[str]:
+    """Each answer with its instructions to the grader cut out."""
+    return [conduct.strip_injection(a) for a in question.answers]
+
+
+def answered_text(question: AnsweredQuestion) -> str:
+    """What the candidate said to the question, instructions to the grader cut, as one text."""
+    return " ".join(c for c in _cleaned(question) if c.strip())
 
 
 def conduct_of(messages: Iterable[str]) -> Conduct:
