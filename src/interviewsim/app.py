@@ -38,7 +38,7 @@ from interviewsim.speech.tts_routes import router as tts_router
 from interviewsim.speech.upload import MULTIPART_OVERHEAD_BYTES
 from interviewsim.storage.db import create_engine, migrate
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
-from interviewsim.storage.sqlite import SqlitePool, sqlite_file
+from interviewsim.storage.sqlite import SqliteDatabase, sqlite_file
 from interviewsim.storage.types import utcnow
 from interviewsim.tts.slots import UserSlots
 from interviewsim.web.routes import mount_web
@@ -124,7 +124,7 @@ def create_app(
         dsn, sqlite_path = asyncpg_dsn(settings.resolved_database_url), sqlite_file(settings.resolved_database_url)
         max_connections = settings.db_pool_size + settings.db_max_overflow
         app.state.pg_pool = None if dsn is None else await create_pool(dsn, max_size=max_connections)
-        app.state.sqlite_pool = None if sqlite_path is None else SqlitePool(sqlite_path, max_size=max_connections)
+        app.state.sqlite = None if sqlite_path is None else SqliteDatabase(sqlite_path)
         app.state.shared = await build_shared_state(settings)
         app.state.turn_guard = TurnGuard(
             app.state.shared, settings.turn_lock_wait_seconds, settings.idempotency_ttl_seconds
@@ -156,8 +156,8 @@ def create_app(
             await app.state.shared.aclose()
             if app.state.pg_pool is not None:
                 await app.state.pg_pool.close()
-            if app.state.sqlite_pool is not None:
-                await app.state.sqlite_pool.close()
+            if app.state.sqlite is not None:
+                await app.state.sqlite.close()
 
     app = FastAPI(
         title="interviewsim",

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from interviewsim.app import create_app
 from interviewsim.config import Settings
 from interviewsim.storage import db
-from interviewsim.storage.sqlite import SqlitePool
+from interviewsim.storage.sqlite import SqliteDatabase
 from tests.conftest import Api
 from tests.support.databases import terminate_other_backends
 from tests.support.servers import thread_server
@@ -93,7 +93,7 @@ def test_an_unreachable_sqlite_database_is_a_clear_503(tmp_path: Path) -> None:
         api = Api(base_url, "local-test-token")
         assert api.client.get("/api/sessions").status_code == 200
 
-        app.state.sqlite_pool = SqlitePool(gone, max_size=1)
+        app.state.sqlite = SqliteDatabase(gone)
         failed = api.client.get("/api/sessions")
         ready = api.client.get("/readyz")
 

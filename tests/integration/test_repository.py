@@ -17,12 +17,12 @@ from starlette.datastructures import State
 from interviewsim.errors import DatabaseUnavailable
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
 from interviewsim.interviews.repository import SESSIONS, InterviewRepository
-from interviewsim.interviews.repository_aiosqlite import AiosqliteInterviewRepository
 from interviewsim.interviews.repository_asyncpg import AsyncpgInterviewRepository, one_statement
+from interviewsim.interviews.repository_sqlite import SqliteInterviewRepository
 from interviewsim.interviews.stores import open_repository
 from interviewsim.storage.db import create_engine, migrate
 from interviewsim.storage.postgres import asyncpg_dsn, create_pool
-from interviewsim.storage.sqlite import SqlitePool, sqlite_file
+from interviewsim.storage.sqlite import SqliteDatabase, sqlite_file
 from interviewsim.storage.types import utcnow
 from tests.support.databases import new_interview, terminate_other_backends
 from tests.support.sqlalchemy_repository import SqlAlchemyInterviewRepository, session_factory
@@ -38,7 +38,7 @@ async def app_storage(database_url: str) -> AsyncIterator[State]:
         {
             "session_factory": session_factory(engine),
             "pg_pool": dsn and await create_pool(dsn, max_size=4),
-            "sqlite_pool": path and SqlitePool(path, max_size=4),
+            "sqlite": path and SqliteDatabase(path),
         }
     )
     try:
@@ -46,14 +46,14 @@ async def app_storage(database_url: str) -> AsyncIterator[State]:
     finally:
         if state.pg_pool is not None:
             await state.pg_pool.close()
-        if state.sqlite_pool is not None:
-            await state.sqlite_pool.close()
+        if state.sqlite is not None:
+            await state.sqlite.close()
         await engine.dispose()
 
 
 async def test_each_database_gets_its_driver(database_url: str) -> None:
     async with app_storage(database_url) as state, open_repository(state) as repository:
-        expected = AsyncpgInterviewRepository if "postgresql" in database_url else AiosqliteInterviewRepository
+        expected = AsyncpgInterviewRepository if "postgresql" in database_url else SqliteInterviewRepository
         assert type(repository) is expected
 
 

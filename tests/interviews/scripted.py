@@ -20,7 +20,7 @@ from interviewsim.interviewer.base import InterviewerReply, TurnContext
 from interviewsim.interviews.domain import Directive, TurnKind
 from interviewsim.interviews.guard import TurnGuard
 from interviewsim.interviews.repository import InterviewRepository
-from interviewsim.interviews.repository_aiosqlite import AiosqliteInterviewRepository
+from interviewsim.interviews.repository_sqlite import SqliteInterviewRepository
 from interviewsim.interviews.schemas import ChatRequest, StartSessionRequest
 from interviewsim.interviews.service import InterviewService
 from interviewsim.interviews.turns import TurnDone, TurnRunner
@@ -30,7 +30,7 @@ from interviewsim.shared.locks import MemoryTurnLocks
 from interviewsim.shared.ratelimit import RateLimiter
 from interviewsim.shared.state import SharedState
 from interviewsim.storage.db import create_engine, migrate
-from interviewsim.storage.sqlite import SqlitePool
+from interviewsim.storage.sqlite import SqliteDatabase
 from interviewsim.stt.base import SpeechToText
 from interviewsim.tts.base import Voice
 
@@ -125,7 +125,7 @@ class Harness:
     """A TurnRunner on a migrated SQLite file with scripted engines and in-process locks and idempotency."""
 
     runner: TurnRunner
-    pool: SqlitePool
+    pool: SqliteDatabase
     interviewer: ScriptedInterviewer
     evaluator: ScriptedEvaluator
     guard: TurnGuard
@@ -161,7 +161,7 @@ class Harness:
     @contextlib.asynccontextmanager
     async def repository(self) -> AsyncIterator[InterviewRepository]:
         """A repository on the same file, to read what the runner stored."""
-        repository = AiosqliteInterviewRepository(self.pool)
+        repository = SqliteInterviewRepository(self.pool)
         try:
             yield repository
         finally:
@@ -177,7 +177,7 @@ async def harness(directory: Path, *, lock_wait_seconds: float = 5.0) -> AsyncIt
         await migrate(engine)
     finally:
         await engine.dispose()
-    pool = SqlitePool(path, max_size=4)
+    pool = SqliteDatabase(path)
     interviewer, evaluator = ScriptedInterviewer(), ScriptedEvaluator()
     engines = Engines(
         interviewer=interviewer,
@@ -193,7 +193,7 @@ async def harness(directory: Path, *, lock_wait_seconds: float = 5.0) -> AsyncIt
 
     @contextlib.asynccontextmanager
     async def open_repository() -> AsyncIterator[InterviewRepository]:
-        repository = AiosqliteInterviewRepository(pool)
+        repository = SqliteInterviewRepository(pool)
         try:
             yield repository
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,23 +69,24 @@ def user_prompt(interview: EvaluationInput, token_budget: int) -> PreparedTransc
         f"Difficulty: {brief.difficulty}\nEnded: {interview.ended_by}\n"
         f"Core questions asked: {len(interview.questions)}\n"
     )
-    data = json.dumps([{"role": role, "text": text} for role, text in turns], ensure_ascii=False, indent=0)
-    questions = json.dumps(
-        [
-            {
-                "question": q.question,
-                "type": q.question_type or brief.interview_type,
-                "key_points": list(q.key_points),
-                **({"delivery": delivery_of(q.delivery)} if q.delivery else {}),
-            }
-            for q in interview.questions
-        ],
-        ensure_ascii=False,
-        indent=0,
+    data = _json_lines({"role": role, "text": text} for role, text in turns)
+    questions = _json_lines(
+        {
+            "question": q.question,
+            "type": q.question_type or brief.interview_type,
+            "key_points": list(q.key_points),
+            **({"delivery": delivery_of(q.delivery)} if q.delivery else {}),
+        }
+        for q in interview.questions
     )
     return PreparedTranscript(
         f"{header}\n<questions>\n{questions}\n</questions>\n\n<transcript>\n{data}\n</transcript>", trimmed
     )
+
+
+def _json_lines(items: Iterable[dict[str, Any]]) -> str:
+    """A JSON array with one item per line (json.dumps with an indent takes its pure-Python encoder)."""
+    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]"
 
 
 def delivery_of(delivery: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Which interview storage a request gets: raw asyncpg on PostgreSQL, raw aiosqlite on a SQLite file."""
+"""Which interview storage a request gets: raw asyncpg on PostgreSQL, sqlite3 on the loop for a SQLite file."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from fastapi import Depends, Request
 from starlette.datastructures import State
 
 from interviewsim.interviews.repository import InterviewRepository
-from interviewsim.interviews.repository_aiosqlite import AiosqliteInterviewRepository
 from interviewsim.interviews.repository_asyncpg import AsyncpgInterviewRepository
+from interviewsim.interviews.repository_sqlite import SqliteInterviewRepository
 
 
 @contextlib.asynccontextmanager
 async def open_repository(state: State) -> AsyncIterator[InterviewRepository]:
-    """The repository on the app's storage (`pg_pool`, else `sqlite_pool`); released on exit."""
+    """The repository on the app's storage (`pg_pool`, else `sqlite`); released on exit."""
     repository: InterviewRepository
     if state.pg_pool is not None:
         repository = AsyncpgInterviewRepository(state.pg_pool)
     else:
-        repository = AiosqliteInterviewRepository(state.sqlite_pool)
+        repository = SqliteInterviewRepository(state.sqlite)
     try:
         yield repository
     finally:

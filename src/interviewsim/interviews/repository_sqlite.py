@@ -1,4 +1,9 @@
-"""InterviewRepository on raw aiosqlite: a SQLite file without SQLAlchemy's adapter per statement.
+"""InterviewRepository on a SQLite file through the standard library's sqlite3, on the event loop's thread.
+
+A request's writes wait for its commit and run together in one transaction with no await inside
+(storage/sqlite.py says why). A read that must see this request's uncommitted writes, or a write
+whose row count is needed, opens the transaction early; it then holds the write gate until the
+commit or rollback.
 
 Values go in and out in SQLAlchemy's own storage format (timestamps as `YYYY-MM-DD HH:MM:SS.ffffff`
 UTC text, JSON as text), so files written before, and the SQLAlchemy code that still reads them
@@ -10,13 +15,13 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
 from sqlalchemy import JSON, Boolean, Column, Table
 
+from interviewsim.errors import DatabaseUnavailable
 from interviewsim.interviews.repository import (
     EVALUATIONS,
     MESSAGES,
@@ -29,7 +34,7 @@ from interviewsim.interviews.repository import (
     insert_values,
     inserted_columns,
 )
-from interviewsim.storage.sqlite import SqlitePool, unavailable_on_failure
+from interviewsim.storage.sqlite import SqliteDatabase
 from interviewsim.storage.types import UTCDateTime
 
 _TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DATETIME storage format
@@ -85,76 +90,75 @@ def _stored(convert: Callable[[Any], Any] | None, value: Any) -> Any:
     return value if convert is None else convert(value)
 
 
-class AiosqliteInterviewRepository(InterviewRepository):
-    """Interview rows through a SqlitePool; a write transaction holds the pool's write gate until it ends.
+Statement = tuple[str, Sequence[Any]]
+
+
+class SqliteInterviewRepository(InterviewRepository):
+    """Interview rows in a SqliteDatabase, one request's transaction at a time.
 
     SQLite has no row locks: `for_update` reads are plain reads, and the turn lock plus the
     `(session_id, seq)` constraint keep turns apart, as on the SQLAlchemy path.
     """
 
-    def __init__(self, pool: SqlitePool) -> None:
+    def __init__(self, database: SqliteDatabase) -> None:
         super().__init__()
-        self.pool = pool
-        self._connection: aiosqlite.Connection | None = None
-        self._holds_gate = False
+        self.database = database
+        self._pending: list[Statement] = []  # writes waiting for the commit
+        self._open = False  # a transaction open on the writing connection, holding the write gate
 
     async def rollback(self) -> None:
-        if self._connection is not None and self._connection.in_transaction:
-            # A connection that failed has nothing left to undo; the pool closes it.
-            with contextlib.suppress(sqlite3.Error, ValueError):
-                await self._connection.rollback()
         await self.release()
 
     async def release(self) -> None:
-        """Give the connection back (the pool rolls back a transaction left open), then the write gate."""
-        connection, self._connection = self._connection, None
+        """Drop what was not committed: the pending writes, and the open transaction (giving the gate back)."""
+        self._pending.clear()
+        if not self._open:
+            return
+        self._open = False
         try:
-            if connection is not None:
-                await self.pool.release(connection)
+            # A connection that failed has nothing left to undo.
+            with contextlib.suppress(sqlite3.Error, DatabaseUnavailable):
+                await self.database.write(_rollback, retry_busy=False)
         finally:
             # After the rollback: the next writer must not find SQLite's lock still held.
-            if self._holds_gate:
-                self._holds_gate = False
-                self.pool.write_gate.release()
+            self.database.write_gate.release()
 
-    async def _begin(self) -> aiosqlite.Connection:
-        """The connection of the open write transaction, opening one (and passing the gate) if none is."""
-        if self._connection is None:
-            self._connection = await self.pool.acquire()
-        if not self._holds_gate:
-            # The connection first: a writer holding the gate must never wait for the pool, whose
-            # connections may all belong to requests queued at the gate.
-            await self.pool.write_gate.acquire()
-            self._holds_gate = True
-        if not self._connection.in_transaction:
-            with unavailable_on_failure():
-                await self._connection.execute("BEGIN IMMEDIATE")
-        return self._connection
-
-    @contextlib.asynccontextmanager
-    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The open transaction's connection, else one borrowed for this read alone."""
-        if self._connection is not None:
-            with unavailable_on_failure():
-                yield self._connection
+    async def _open_transaction(self) -> None:
+        """Take the write gate and begin the transaction now, with the writes pending so far."""
+        if self._open:
             return
-        connection = await self.pool.acquire()
+        await self.database.write_gate.acquire()
         try:
-            with unavailable_on_failure():
-                yield connection
-        finally:
-            await self.pool.release(connection)
+            await self.database.write(_begin)
+        except BaseException:
+            self.database.write_gate.release()
+            raise
+        self._open = True
+
+    async def _in_transaction(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        """`work` in the open transaction, after the writes pending before it."""
+        await self._open_transaction()
+        pending, self._pending = self._pending, []
+
+        def run(connection: sqlite3.Connection) -> Any:
+            _execute_all(connection, pending)
+            return work(connection)
+
+        return await self.database.write(run, retry_busy=False)
 
     async def _fetch(self, table: Table, sql: str, *arguments: Any) -> list[Row]:
-        # One trip to the connection's thread (execute, fetch and close a cursor took three).
-        async with self._reading() as connection:
-            return [_row(table, values) for values in await connection.execute_fetchall(sql, arguments)]
+        def fetch(connection: sqlite3.Connection) -> list[Any]:
+            return connection.execute(sql, arguments).fetchall()
+
+        if self._open or self._pending:
+            rows = await self._in_transaction(fetch)  # this request's own writes must be visible
+        else:
+            rows = await self.database.read(fetch)
+        return [_row(table, values) for values in rows]
 
     async def _insert(self, table: Table, values: dict[str, Any]) -> None:
         arguments = map(_stored, _INPUTS[table.name], insert_values(table, values))
-        connection = await self._begin()
-        with unavailable_on_failure():
-            await connection.execute(_SQL.inserts[table.name], list(arguments))
+        self._pending.append((_SQL.inserts[table.name], list(arguments)))
 
     async def _session_row(self, session_id: str, user_id: str, *, for_update: bool) -> Row | None:
         rows = await self._fetch(SESSIONS, _SQL.owned_session, session_id, user_id)
@@ -173,18 +177,14 @@ class AiosqliteInterviewRepository(InterviewRepository):
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
         ordered = (values[name] for name in PROGRESS_WRITTEN)
         arguments = [_timestamp_in(value) if isinstance(value, datetime) else value for value in ordered]
-        connection = await self._begin()
-        with unavailable_on_failure():
-            await connection.execute(_SQL.save_progress, [*arguments, session_id])
+        self._pending.append((_SQL.save_progress, [*arguments, session_id]))
 
     async def _rows(self, table: Table, sql: str, *arguments: Any) -> Iterable[Row]:
         return await self._fetch(table, sql, *map(_argument, arguments))
 
     async def _write(self, sql: str, *arguments: Any) -> int:
-        connection = await self._begin()
-        with unavailable_on_failure():
-            cursor = await connection.execute(sql, [_argument(value) for value in arguments])
-        return int(cursor.rowcount)
+        stored = [_argument(value) for value in arguments]
+        return int(await self._in_transaction(lambda connection: connection.execute(sql, stored).rowcount))
 
     @property
     def _sql(self) -> RawSql:
@@ -192,14 +192,56 @@ class AiosqliteInterviewRepository(InterviewRepository):
 
     async def _scalar(self, sql: str, *arguments: Any) -> Any:
         stored = [_timestamp_in(value) if isinstance(value, datetime) else value for value in arguments]
-        async with self._reading() as connection:
-            rows = list(await connection.execute_fetchall(sql, stored))
-        return rows[0][0] if rows else None
+
+        def first(connection: sqlite3.Connection) -> Any:
+            row = connection.execute(sql, stored).fetchone()
+            return None if row is None else row[0]
+
+        if self._open or self._pending:
+            return await self._in_transaction(first)
+        return await self.database.read(first)
 
     async def _commit(self) -> None:
-        try:
-            if self._connection is not None and self._connection.in_transaction:
-                with unavailable_on_failure():
-                    await self._connection.commit()
-        finally:
-            await self.release()
+        pending, self._pending = self._pending, []
+        if self._open:
+            try:
+                await self.database.write(lambda connection: _commit_all(connection, pending), retry_busy=False)
+            finally:
+                self._open = False
+                self.database.write_gate.release()
+        elif pending:
+            async with self.database.write_gate:
+                await self.database.write(lambda connection: _transaction(connection, pending))
+        else:
+            return
+        self.database.committed()
+
+
+def _execute_all(connection: sqlite3.Connection, statements: Iterable[Statement]) -> None:
+    for sql, arguments in statements:
+        connection.execute(sql, arguments)
+
+
+def _begin(connection: sqlite3.Connection) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    if connection.in_transaction:
+        connection.rollback()
+
+
+def _commit_all(connection: sqlite3.Connection, statements: Iterable[Statement]) -> None:
+    """The open transaction's last writes, then COMMIT; anything failing rolls it all back."""
+    try:
+        _execute_all(connection, statements)
+        connection.execute("COMMIT")
+    except BaseException:
+        _rollback(connection)
+        raise
+
+
+def _transaction(connection: sqlite3.Connection, statements: Sequence[Statement]) -> None:
+    """The writes as one transaction, all or nothing (a busy database fails at BEGIN, before any write)."""
+    _begin(connection)
+    _commit_all(connection, statements)
