@@ -71,6 +71,7 @@ def claude_client() -> AsyncAnthropic:
         timeout=TIMEOUT_SECONDS,
         max_retries=MAX_RETRIES,
         http_client=DefaultAioHttpClient(),
+        open_telemetry=False,
     )
 
 

@@ -12,6 +12,8 @@ DEFAULT_MIN_ANSWERS = 1
 
 def withheld_reason(interview: EvaluationInput, min_answers: int = DEFAULT_MIN_ANSWERS) -> str | None:
     """Why no grade should be given, or None when enough reliable, substantive answers were given."""
+    if min_answers <= 0:
+        return None
     real = unsure = 0
     for question in substantive_questions(bound(interview)):
         real += 1
@@ -19,8 +21,6 @@ def withheld_reason(interview: EvaluationInput, min_answers: int = DEFAULT_MIN_A
             unsure += 1
         elif real - unsure >= min_answers:
             return None  # enough: the rest of the transcript need not be measured
-    if min_answers <= 0:
-        return None
     needed = f"at least {min_answers} substantive answer{'s' if min_answers != 1 else ''}"
     if unsure:
         return (

@@ -180,8 +180,8 @@ class InterviewRepository(ABC):
         The caller knows `seq` from the transcript it loaded under the session's row lock; the
         `(session_id, seq)` unique constraint still rejects a turn written twice.
         """
-        defaults = {name: column_default(MESSAGES.c[name]) for name in MESSAGE_COLUMNS}
-        values = defaults | fields | {"session_id": session_id, "seq": seq}
+        given = fields | {"session_id": session_id, "seq": seq}
+        values = {name: given[name] if name in given else column_default(MESSAGES.c[name]) for name in MESSAGE_COLUMNS}
         values["created_at"] = values["created_at"] or utcnow()
         await self._insert(MESSAGES, values)
         return loaded(Message, values)

@@ -37,11 +37,10 @@ from interviewsim.interviews.repository import (
 from interviewsim.storage.sqlite import SqliteDatabase
 from interviewsim.storage.types import UTCDateTime
 
-_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DATETIME storage format
-
 
 def _timestamp_in(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).strftime(_TIMESTAMP)
+    # SQLAlchemy's `YYYY-MM-DD HH:MM:SS.ffffff`; isoformat writes it three times faster than strftime.
+    return None if value is None else value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _timestamp_out(value: str | None) -> datetime | None:
