@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -123,41 +123,43 @@ def create_app(
         app.state.settings = settings
         dsn, sqlite_path = asyncpg_dsn(settings.resolved_database_url), sqlite_file(settings.resolved_database_url)
         max_connections = settings.db_pool_size + settings.db_max_overflow
-        app.state.pg_pool = None if dsn is None else await create_pool(dsn, max_size=max_connections)
-        app.state.sqlite = None if sqlite_path is None else SqliteDatabase(sqlite_path)
-        app.state.shared = await build_shared_state(settings)
-        app.state.turn_guard = TurnGuard(
-            app.state.shared, settings.turn_lock_wait_seconds, settings.idempotency_ttl_seconds
-        )
-        app.state.verifier = verifier or build_verifier(settings)
-        app.state.sign_in_throttle = SignInThrottle(app.state.shared.limiter, settings.rate_limit_auth_failures)
-        if settings.resolved_auth_mode == "local" and verifier is None:
-            log.info("auth: local token (loopback only)")
-        app.state.engines = engines or build_engines(settings, key_state=app.state.shared.key_state, metrics=metrics)
-        app.state.turn_runner = TurnRunner(
-            lambda: open_repository(app.state),
-            app.state.engines,
-            app.state.turn_guard,
-            app.state.shared.limiter,
-            pass_mark=settings.pass_mark,
-            speech=app.state.shared.speech,
-        )
-        app.state.voice_slots = VoiceSlots(settings.voice_max_sessions)
-        watch_operations(app, metrics)
-        if settle_heap:
-            settle_heap_for_serving()
-        try:
-            yield
-        finally:
-            await app.state.engines.aclose()
+        # Each thing is closed at shutdown, or when a later step of the startup fails, in reverse order.
+        async with AsyncExitStack() as cleanup:
+            app.state.pg_pool = None if dsn is None else await create_pool(dsn, max_size=max_connections)
+            if app.state.pg_pool is not None:
+                cleanup.push_async_callback(app.state.pg_pool.close)
+            app.state.sqlite = None if sqlite_path is None else SqliteDatabase(sqlite_path)
+            if app.state.sqlite is not None:
+                cleanup.push_async_callback(app.state.sqlite.close)
+            app.state.shared = await build_shared_state(settings)
+            cleanup.push_async_callback(app.state.shared.aclose)
+            app.state.turn_guard = TurnGuard(
+                app.state.shared, settings.turn_lock_wait_seconds, settings.idempotency_ttl_seconds
+            )
+            app.state.verifier = verifier or build_verifier(settings)
             close_verifier = getattr(app.state.verifier, "close", None)
             if close_verifier is not None:
-                close_verifier()
-            await app.state.shared.aclose()
-            if app.state.pg_pool is not None:
-                await app.state.pg_pool.close()
-            if app.state.sqlite is not None:
-                await app.state.sqlite.close()
+                cleanup.callback(close_verifier)
+            app.state.sign_in_throttle = SignInThrottle(app.state.shared.limiter, settings.rate_limit_auth_failures)
+            if settings.resolved_auth_mode == "local" and verifier is None:
+                log.info("auth: local token (loopback only)")
+            app.state.engines = engines or build_engines(
+                settings, key_state=app.state.shared.key_state, metrics=metrics
+            )
+            cleanup.push_async_callback(app.state.engines.aclose)
+            app.state.turn_runner = TurnRunner(
+                lambda: open_repository(app.state),
+                app.state.engines,
+                app.state.turn_guard,
+                app.state.shared.limiter,
+                pass_mark=settings.pass_mark,
+                speech=app.state.shared.speech,
+            )
+            app.state.voice_slots = VoiceSlots(settings.voice_max_sessions)
+            watch_operations(app, metrics)
+            if settle_heap:
+                settle_heap_for_serving()
+            yield
 
     app = FastAPI(
         title="interviewsim",

@@ -1,4 +1,4 @@
-"""Shutting the app down stops the thread pools it started: the built-in grader's and the Firebase verifier's."""
+"""Shutting the app down, or a startup failing midway, closes what the app opened: thread pools, databases."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
+from interviewsim import app as app_module
 from interviewsim.app import create_app
 from interviewsim.config import Settings
+from interviewsim.errors import DatabaseUnavailable
 from tests.fakes.firebase import FakeFirebaseCerts
 from tests.support.servers import thread_server
 
@@ -44,3 +47,34 @@ def test_shutdown_stops_the_grading_and_sign_in_threads(tmp_path: Path) -> None:
         for thread in threads:
             thread.join(timeout=30)
     assert not [thread.name for threads in started_here.values() for thread in threads if thread.is_alive()]
+
+
+class ClosableVerifier:
+    """A verifier that remembers being closed."""
+
+    closed = False
+
+    async def verify(self, token: str) -> None:
+        raise AssertionError("no request reaches a server that failed to start")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def test_a_startup_that_fails_midway_closes_what_it_had_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_engines(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the engines could not be built")
+
+    monkeypatch.setattr(app_module, "build_engines", broken_engines)
+    verifier = ClosableVerifier()
+    app = create_app(Settings(data_dir=tmp_path), verifier=verifier)  # type: ignore[call-arg]
+
+    with pytest.raises(RuntimeError, match="could not be built"):
+        async with app.router.lifespan_context(app):
+            raise AssertionError("the startup should have failed")
+
+    assert verifier.closed
+    with pytest.raises(DatabaseUnavailable):
+        await app.state.sqlite.read(lambda connection: connection.execute("SELECT 1").fetchone())
