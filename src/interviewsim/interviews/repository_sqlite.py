@@ -96,7 +96,7 @@ class SqliteInterviewRepository(InterviewRepository):
     """Interview rows in a SqliteDatabase, one request's transaction at a time.
 
     SQLite has no row locks: `for_update` reads are plain reads, and the turn lock plus the
-    `(session_id, seq)` constraint keep turns apart, as on the SQLAlchemy path.
+    `(session_id, seq)` constraint keep turns apart.
     """
 
     def __init__(self, database: SqliteDatabase) -> None:
@@ -123,7 +123,7 @@ class SqliteInterviewRepository(InterviewRepository):
             self.database.write_gate.release()
 
     async def _open_transaction(self) -> None:
-        """Take the write gate and begin the transaction now, with the writes pending so far."""
+        """Take the write gate and begin the transaction now (the pending writes go in with the next statement)."""
         if self._open:
             return
         await self.database.write_gate.acquire()
