@@ -132,14 +132,14 @@ def _encode_sentence(encoder: lameenc.Encoder, speaker: _Speaker, sentence: str)
     return bytes(encoder.encode(speaker.speak(sentence)))
 
 
-def _to_output_rate(pcm: bytes, rate: int) -> bytes:
-    """s16le mono PCM at `rate` resampled to PCM_OUTPUT_SAMPLE_RATE."""
-    if rate == PCM_OUTPUT_SAMPLE_RATE or not pcm:
+def resample(pcm: bytes, rate: int, target: int) -> bytes:
+    """s16le mono PCM at `rate` resampled to `target` Hz."""
+    if rate == target or not pcm:
         return pcm
     frame = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
     frame.planes[0].update(pcm[: len(pcm) // 2 * 2])
     frame.sample_rate = rate
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=PCM_OUTPUT_SAMPLE_RATE)
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=target)
     out = [*resampler.resample(frame), *resampler.resample(None)]
     return b"".join(bytes(f.planes[0])[: f.samples * 2] for f in out)
 
@@ -187,7 +187,7 @@ class BuiltinVoice:
         for sentence in sentences:
             pcm = await run_synthesis(speaker.speak, sentence)
             if pcm:
-                yield _to_output_rate(pcm, rate)
+                yield resample(pcm, rate, PCM_OUTPUT_SAMPLE_RATE)
 
 
 def _speaker(piper_model: str | None, espeak_voice: bytes) -> _Speaker:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import av
 import numpy as np
 
 from interviewsim.shared.speakable import clean_for_speech
 from interviewsim.tts.base import PCM_OUTPUT_SAMPLE_RATE
-from interviewsim.tts.builtin import BuiltinVoice
+from interviewsim.tts.builtin import BuiltinVoice, resample
 
 INPUT_RATE = 16_000  # what GET /api/voice takes: s16le mono
 FRAME_SECONDS = 0.02
@@ -82,18 +81,6 @@ def silence(seconds: float) -> bytes:
     return bytes(int(seconds * INPUT_RATE) * 2)
 
 
-def to_input_rate(pcm: bytes, rate: int) -> bytes:
-    """s16le mono PCM at `rate` resampled to 16 kHz."""
-    if rate == INPUT_RATE or not pcm:
-        return pcm
-    frame = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
-    frame.planes[0].update(pcm[: len(pcm) // 2 * 2])
-    frame.sample_rate = rate
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=INPUT_RATE)
-    frames = [*resampler.resample(frame), *resampler.resample(None)]
-    return b"".join(bytes(f.planes[0])[: f.samples * 2] for f in frames)
-
-
 def voiced_frames(pcm: bytes) -> np.ndarray:
     """Indices of the 20 ms frames of `pcm` that hold speech."""
     samples = np.frombuffer(pcm[: len(pcm) // FRAME_BYTES * FRAME_BYTES], dtype="<i2").astype(np.float32)
@@ -142,7 +129,7 @@ class CandidateVoice:
     async def pcm(self, text: str) -> bytes:
         """`text` said aloud, as 16 kHz s16le mono."""
         chunks = [chunk async for chunk in self._voice.synthesize_pcm(text, "male")]
-        return to_input_rate(b"".join(chunks), PCM_OUTPUT_SAMPLE_RATE)
+        return resample(b"".join(chunks), PCM_OUTPUT_SAMPLE_RATE, INPUT_RATE)
 
     async def say(self, text: str) -> Utterance:
         """An answer said in one go."""
