@@ -145,15 +145,17 @@ class SqliteInterviewRepository(InterviewRepository):
 
         return await self.database.write(run, retry_busy=False)
 
+    async def _read(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        """`work` in this request's transaction when it has writes of its own to see, else on the reading connection."""
+        if self._open or self._pending:
+            return await self._in_transaction(work)
+        return await self.database.read(work)
+
     async def _fetch(self, table: Table, sql: str, *arguments: Any) -> list[Row]:
         def fetch(connection: sqlite3.Connection) -> list[Any]:
             return connection.execute(sql, arguments).fetchall()
 
-        if self._open or self._pending:
-            rows = await self._in_transaction(fetch)  # this request's own writes must be visible
-        else:
-            rows = await self.database.read(fetch)
-        return [_row(table, values) for values in rows]
+        return [_row(table, values) for values in await self._read(fetch)]
 
     async def _insert(self, table: Table, values: dict[str, Any]) -> None:
         arguments = map(_stored, _INPUTS[table.name], insert_values(table, values))
@@ -175,7 +177,7 @@ class SqliteInterviewRepository(InterviewRepository):
 
     async def _update_progress(self, session_id: str, values: dict[str, Any]) -> None:
         ordered = (values[name] for name in PROGRESS_WRITTEN)
-        arguments = [_timestamp_in(value) if isinstance(value, datetime) else value for value in ordered]
+        arguments = [_argument(value) for value in ordered]
         self._pending.append((_SQL.save_progress, [*arguments, session_id]))
 
     async def _rows(self, table: Table, sql: str, *arguments: Any) -> Iterable[Row]:
@@ -190,15 +192,13 @@ class SqliteInterviewRepository(InterviewRepository):
         return _SQL
 
     async def _scalar(self, sql: str, *arguments: Any) -> Any:
-        stored = [_timestamp_in(value) if isinstance(value, datetime) else value for value in arguments]
+        stored = [_argument(value) for value in arguments]
 
         def first(connection: sqlite3.Connection) -> Any:
             row = connection.execute(sql, stored).fetchone()
             return None if row is None else row[0]
 
-        if self._open or self._pending:
-            return await self._in_transaction(first)
-        return await self.database.read(first)
+        return await self._read(first)
 
     async def _commit(self) -> None:
         pending, self._pending = self._pending, []
