@@ -20,7 +20,8 @@ import httpx
 import pytest
 import websockets
 from starlette.applications import Starlette
-from starlette.responses import StreamingResponse
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
@@ -81,19 +82,49 @@ def healthy(server: ServerProcess) -> bool:
 
 def test_an_oversized_header_is_refused_without_reading_it_all(server: ServerProcess) -> None:
     with connect(server) as sock:
-        answer = b""
+        answer, sent_mb = b"", 0
         try:
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Flood: ")
             for _ in range(64):  # up to 64 MB, as the probe sent; the server should stop us long before
                 sock.sendall(b"a" * (1024 * 1024))
+                sent_mb += 1
             sock.sendall(b"\r\n\r\n")
         except (ConnectionResetError, BrokenPipeError):
             pass
         with contextlib.suppress(OSError):
             answer = sock.recv(4096)
+    assert sent_mb < 64, "the server read the whole unfinished header line"
     assert not answer.startswith(b"HTTP/1.1 200"), answer[:100]
-    assert answer == b"" or answer.startswith((b"HTTP/1.1 400", b"HTTP/1.1 431")), answer[:100]
+    # Empty when the close reset the connection before the client read the 431.
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 431"), answer[:100]
     assert healthy(server)
+
+
+def head_of(size: int) -> bytes:
+    """A GET /healthz head of exactly `size` bytes as the cap counts them (URL, names, values, ': ' and CRLF)."""
+    counted = len(b"/healthz") + len(b"host") + len(b"127.0.0.1") + 4 + len(b"x-pad") + 4
+    return b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + b"a" * (size - counted) + b"\r\n\r\n"
+
+
+def answer_to(server: ServerProcess, request: bytes) -> bytes:
+    """Send `request` in one write; the server's answer up to its close or its JSON body."""
+    with connect(server) as sock:
+        sock.sendall(request)
+        received = b""
+        while b"}" not in received:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            received += chunk
+        return received
+
+
+def test_a_head_at_the_cap_is_served_and_one_byte_more_gets_431(server: ServerProcess) -> None:
+    cap = int(LIMITS["MAX_HEADER_BYTES"])
+    assert answer_to(server, head_of(cap)).startswith(b"HTTP/1.1 200")
+    refused = answer_to(server, head_of(cap + 1))
+    assert refused.startswith(b"HTTP/1.1 431"), refused[:100]
+    assert b"headers_too_large" in refused and b"connection: close" in refused
 
 
 def test_eight_header_floods_at_once_are_all_cut_off(server: ServerProcess) -> None:
@@ -225,6 +256,15 @@ async def _stream(_: object) -> StreamingResponse:
     return StreamingResponse(slow(), media_type="text/plain")
 
 
+async def _slow(_: object) -> PlainTextResponse:
+    await asyncio.sleep(2)
+    return PlainTextResponse("slept")
+
+
+async def _body(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(await request.body())
+
+
 async def _echo(websocket: WebSocket) -> None:
     await websocket.accept()
     async for message in websocket.iter_text():
@@ -236,13 +276,37 @@ def deadline_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """A small app behind the deadline protocol with 1-second deadlines, in a thread."""
     monkeypatch.setenv("HEADER_TIMEOUT_SECONDS", "1")
     monkeypatch.setenv("BODY_TIMEOUT_SECONDS", "1")
-    protocol.request_deadlines.cache_clear()
-    app = Starlette(routes=[Route("/stream", _stream), WebSocketRoute("/ws", _echo)])
+    protocol.request_limits.cache_clear()
+    routes = [Route("/stream", _stream), Route("/slow", _slow), Route("/body", _body, methods=["POST"])]
+    app = Starlette(routes=[*routes, WebSocketRoute("/ws", _echo)])
     try:
-        with serve_in_thread(app, http=protocol.DeadlineH11Protocol, lifespan="off") as base_url:
+        with serve_in_thread(app, http=protocol.DeadlineHttpToolsProtocol, lifespan="off") as base_url:
             yield int(urlsplit(base_url).port or 0)
     finally:
-        protocol.request_deadlines.cache_clear()
+        protocol.request_limits.cache_clear()
+
+
+def test_a_pipelined_request_waiting_for_its_turn_is_not_cut_by_the_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server stops reading while a request runs: its deadlines must wait too, then apply again."""
+    with deadline_server(monkeypatch) as port, socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        # A 2-second request, then a second one whose body is unfinished: the server reads no more meanwhile.
+        sock.sendall(
+            b"GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            b"POST /body HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nab"
+        )
+        received = b""
+        while b"slept" not in received:
+            chunk = sock.recv(4096)
+            assert chunk, "the connection was closed while the first request ran"
+            received += chunk
+        sock.sendall(b"cde")
+        while b"abcde" not in received:
+            chunk = sock.recv(4096)
+            assert chunk, "the second request was never answered"
+            received += chunk
+        # Its turn came: an unfinished body is timed again.
+        sock.sendall(b"POST /body HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nab")
+        assert closed_by_server(sock, within=1 + SLACK) is not None
 
 
 def test_websockets_and_long_streams_outlive_the_request_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from interviewsim.config import Settings
-from interviewsim.serving.protocol import DeadlineH11Protocol
+from interviewsim.serving.protocol import DeadlineHttpToolsProtocol
 
 # Just above the live voice loop's own limits (64,000-byte audio frames, 16 KiB text frames), which
 # close with a reason; a larger WebSocket message is refused by uvicorn before it is buffered (its
@@ -25,10 +25,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # Our JSON logs and access lines (route templates, no query strings) replace uvicorn's.
         "log_config": None,
         "access_log": False,
-        # h11 rather than httptools: httptools buffers a request head of any size (a 64 MB header was
-        # parsed and answered); h11 refuses a head over the cap with a 400 and closes the connection.
-        "http": DeadlineH11Protocol,
-        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        # httptools with a head cap (MAX_HEADER_BYTES, 431) and request deadlines: see serving/protocol.py.
+        "http": DeadlineHttpToolsProtocol,
         "timeout_keep_alive": settings.keep_alive_seconds,
         # Beyond this many open connections or running requests, a new request is answered 503 at once.
         "limit_concurrency": settings.limit_concurrency,
