@@ -71,6 +71,15 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class TurnCollision(Conflict):
+    """Two turns of one interview were stored at once: possible only across processes sharing no Redis."""
+
+    code = "turn_collision"
+
+    def __init__(self) -> None:
+        super().__init__("Another turn of this interview was stored at the same moment; reload it and answer again.")
+
+
 class Gone(AppError):
     """The resource existed but is no longer available (an expired or revoked share link)."""
 

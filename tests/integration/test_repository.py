@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from starlette.datastructures import State
 
-from interviewsim.errors import DatabaseUnavailable
+from interviewsim.errors import DatabaseUnavailable, TurnCollision
 from interviewsim.interviews.models import EvaluationRecord, InterviewSession, Message
 from interviewsim.interviews.repository import SESSIONS, InterviewRepository
 from interviewsim.interviews.repository_asyncpg import AsyncpgInterviewRepository, one_statement
@@ -262,7 +262,7 @@ async def test_a_turns_writes_are_kept_together_or_not_at_all(database_url: str)
             assert loaded is not None
             await repository.append_message(interview.id, 2, role="user", text="kept?")
             loaded.questions_asked = 4
-            with pytest.raises(Exception, match=r"(?i)unique"):  # at the write on SQLite, at the commit on PostgreSQL
+            with pytest.raises(TurnCollision):  # at the commit: the answer and the progress are not kept either
                 await repository.append_message(interview.id, 1, role="assistant", text="a turn written twice")
                 await repository.commit()
             await repository.rollback()
@@ -270,6 +270,34 @@ async def test_a_turns_writes_are_kept_together_or_not_at_all(database_url: str)
             assert [m.text for m in await repository.messages(interview.id)] == ["Hi"]
             again = await repository.get_session(interview.id, "alice")
     assert again is not None and again.questions_asked == 0
+
+
+async def test_two_turns_numbered_alike_the_second_to_commit_is_a_turn_collision(database_url: str) -> None:
+    """What the turn lock prevents, should it not hold (processes sharing no Redis): the second is refused whole."""
+    interview = new_interview("alice")
+    async with app_storage(database_url) as state:
+        async with open_repository(state) as repository:
+            await repository.add_session(interview)
+            await repository.append_message(interview.id, 1, role="assistant", text="Hi")
+            await repository.commit()
+        async with open_repository(state) as first, open_repository(state) as second:
+            mine = await first.get_session(interview.id, "alice", for_update=True)
+            theirs = await second.get_session(interview.id, "alice", for_update=True)
+            assert mine is not None and theirs is not None
+            assert len(await first.messages(interview.id)) == len(await second.messages(interview.id)) == 1
+            await first.append_message(interview.id, 2, role="user", text="first")
+            mine.questions_asked = 1
+            await second.append_message(interview.id, 2, role="user", text="second")
+            theirs.questions_asked = 9
+            await first.commit()
+            with pytest.raises(TurnCollision) as raised:
+                await second.commit()
+            assert (raised.value.status, raised.value.code) == (409, "turn_collision")
+            await second.rollback()
+        async with open_repository(state) as repository:
+            assert [m.text for m in await repository.messages(interview.id)] == ["Hi", "first"]
+            again = await repository.get_session(interview.id, "alice")
+    assert again is not None and again.questions_asked == 1
 
 
 async def test_pending_writes_are_seen_by_later_reads_and_a_new_interviews_progress_is_kept(
@@ -349,6 +377,18 @@ async def test_no_connection_is_held_between_transactions(postgres_url: str) -> 
             await repository.commit()
             assert state.pg_pool.get_idle_size() == state.pg_pool.get_size()
             await repository.messages(interview.id)  # a plain read borrows a connection and returns it
+            assert state.pg_pool.get_idle_size() == state.pg_pool.get_size()
+        async with open_repository(state) as repository:
+            # A turn keeps one connection from its first read to its commit, with no transaction of its own.
+            loaded = await repository.get_session(interview.id, "alice", for_update=True)
+            assert loaded is not None
+            await repository.messages(interview.id)
+            assert state.pg_pool.get_size() - state.pg_pool.get_idle_size() == 1
+            assert isinstance(repository, AsyncpgInterviewRepository) and repository._connection is not None
+            assert not repository._connection.is_in_transaction()
+            await repository.append_message(interview.id, 1, role="user", text="an answer")
+            loaded.questions_asked = 1
+            await repository.commit()
             assert state.pg_pool.get_idle_size() == state.pg_pool.get_size()
 
 

@@ -48,6 +48,9 @@ PROGRESS_COLUMNS = (
     "score",
 )
 
+# The unique constraint on a transcript's numbering (models.Message).
+TRANSCRIPT_SEQ_CONSTRAINT = "uq_messages_session_seq"
+
 MESSAGE_COLUMNS = tuple(column.name for column in MESSAGES.columns if column.name != "id")
 
 PROGRESS_WRITTEN = (*PROGRESS_COLUMNS, "updated_at")
@@ -177,8 +180,9 @@ class InterviewRepository(ABC):
     async def append_message(self, session_id: str, seq: int, **fields: Any) -> Message:
         """Insert a turn as number `seq` of the transcript.
 
-        The caller knows `seq` from the transcript it loaded under the session's row lock; the
-        `(session_id, seq)` unique constraint still rejects a turn written twice.
+        The caller knows `seq` from the transcript it loaded under the turn lock; should two turns
+        still race (processes sharing no Redis), the `(session_id, seq)` unique constraint rejects
+        the second at its commit with TurnCollision.
         """
         given = fields | {"session_id": session_id, "seq": seq}
         values = {name: given[name] if name in given else column_default(MESSAGES.c[name]) for name in MESSAGE_COLUMNS}
@@ -252,7 +256,7 @@ class InterviewRepository(ABC):
 
     @abstractmethod
     async def _session_row(self, session_id: str, user_id: str, *, for_update: bool) -> Row | None:
-        """The user's interview row (locked until commit when `for_update`)."""
+        """The user's interview row; `for_update` when this request goes on to write it and commit."""
 
     @abstractmethod
     async def _session_rows(self, user_id: str, limit: int, offset: int) -> Iterable[Row]:

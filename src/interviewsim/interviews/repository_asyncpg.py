@@ -22,9 +22,11 @@ from asyncpg.pool import PoolConnectionProxy
 from asyncpg.transaction import Transaction
 from sqlalchemy import Table
 
+from interviewsim.errors import TurnCollision
 from interviewsim.interviews.repository import (
     PROGRESS_WRITTEN,
     SESSIONS,
+    TRANSCRIPT_SEQ_CONSTRAINT,
     InterviewRepository,
     RawSql,
     Row,
@@ -33,7 +35,6 @@ from interviewsim.interviews.repository import (
 from interviewsim.storage.postgres import CONNECTION_FAILURES, acquire, release, unavailable_on_disconnect
 
 _SQL = RawSql(lambda n: f"${n}")
-_OWNED_SESSION_FOR_UPDATE = f"{_SQL.owned_session} FOR UPDATE"
 _PARAMETER = re.compile(r"\$(\d+)")
 Write = tuple[str, Sequence[Any]]
 
@@ -47,22 +48,32 @@ def one_statement(writes: Sequence[Write]) -> Write:
 
     They run on one snapshot, so none may touch a row another of them writes (see `_update_progress`).
     """
+    sql = _joined(tuple(sql for sql, _ in writes), tuple(len(values) for _, values in writes))
+    return sql, [value for _, values in writes for value in values]
+
+
+# A turn writes the same few combinations of statements over and over.
+@functools.lru_cache(maxsize=256)
+def _joined(statements: tuple[str, ...], counts: tuple[int, ...]) -> str:
+    """`statements` as one: all but the last as CTEs, the parameters of each shifted past those before it."""
     parts: list[str] = []
-    arguments: list[Any] = []
-    for sql, values in writes:
-        parts.append(_PARAMETER.sub(functools.partial(_shifted, len(arguments)), sql))
-        arguments.extend(values)
+    offset = 0
+    for sql, count in zip(statements, counts, strict=True):
+        parts.append(_PARAMETER.sub(functools.partial(_shifted, offset), sql))
+        offset += count
     *earlier, last = parts
     if not earlier:
-        return last, arguments
-    return f"WITH {', '.join(f'w{n} AS ({sql})' for n, sql in enumerate(earlier))} {last}", arguments
+        return last
+    return f"WITH {', '.join(f'w{n} AS ({sql})' for n, sql in enumerate(earlier))} {last}"
 
 
 class AsyncpgInterviewRepository(InterviewRepository):
     """Interview rows through an asyncpg pool.
 
-    A connection is held only while a transaction is open (from the first write or row lock to
-    commit or rollback) or for one plain read: never while a provider works between commits.
+    A connection is held from a turn's first read (`for_update`) or the first write that needs a
+    transaction until commit or rollback, else for one plain read: never while a provider works
+    between commits. There is no row lock: the turn lock keeps an interview's turns apart, and the
+    `(session_id, seq)` constraint turns a race it could not prevent into TurnCollision.
     """
 
     def __init__(self, pool: asyncpg.Pool) -> None:
@@ -112,7 +123,12 @@ class AsyncpgInterviewRepository(InterviewRepository):
         sql, arguments = one_statement(self._writes)
         self._forget_writes()
         async with self._reading(settled=True) as connection:
-            await connection.execute(sql, *arguments)
+            try:
+                await connection.execute(sql, *arguments)
+            except asyncpg.UniqueViolationError as error:
+                if error.constraint_name == TRANSCRIPT_SEQ_CONSTRAINT:
+                    raise TurnCollision() from None
+                raise
 
     async def _settle(self) -> None:
         """Before a read: pending writes go first, in a transaction, so the read sees them and they stay atomic."""
@@ -145,11 +161,9 @@ class AsyncpgInterviewRepository(InterviewRepository):
             self._new_sessions.add(values["id"])
 
     async def _session_row(self, session_id: str, user_id: str, *, for_update: bool) -> Row | None:
-        if for_update:
-            await self._settle()
-            connection = await self._begin()
-            with unavailable_on_disconnect():
-                return await connection.fetchrow(_OWNED_SESSION_FOR_UPDATE, session_id, user_id)
+        if for_update and self._connection is None:
+            # Kept for the turn's reads and its commit: one pooled connection, no BEGIN or COMMIT round trips.
+            self._connection = await acquire(self.pool)
         async with self._reading() as connection:
             return await connection.fetchrow(_SQL.owned_session, session_id, user_id)
 

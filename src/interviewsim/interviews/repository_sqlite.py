@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Table
 
-from interviewsim.errors import DatabaseUnavailable
+from interviewsim.errors import DatabaseUnavailable, TurnCollision
 from interviewsim.interviews.repository import (
     EVALUATIONS,
     MESSAGES,
@@ -216,9 +216,18 @@ class SqliteInterviewRepository(InterviewRepository):
         self.database.committed()
 
 
+# SQLite names the columns of a failed unique constraint, not the constraint.
+_TRANSCRIPT_SEQ_FAILED = "UNIQUE constraint failed: messages.session_id, messages.seq"
+
+
 def _execute_all(connection: sqlite3.Connection, statements: Iterable[Statement]) -> None:
-    for sql, arguments in statements:
-        connection.execute(sql, arguments)
+    try:
+        for sql, arguments in statements:
+            connection.execute(sql, arguments)
+    except sqlite3.IntegrityError as error:
+        if str(error) == _TRANSCRIPT_SEQ_FAILED:
+            raise TurnCollision() from None
+        raise
 
 
 def _begin(connection: sqlite3.Connection) -> None:
