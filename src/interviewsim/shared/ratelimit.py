@@ -1,4 +1,4 @@
-"""Per-user rate limits (the `limits` library, moving window) in memory or shared through Redis."""
+"""Per-user rate limits, moving window: in this process (shared.moving_window) or shared through Redis (`limits`)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import hashlib
 import math
 import time
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import ConnectionPool, Redis
 
 from interviewsim.errors import RateLimited
+from interviewsim.shared.moving_window import MovingWindows
 from interviewsim.shared.redis import DEFAULT_PREFIX, RedisNamespace, connection_pool
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -50,52 +51,60 @@ class RateLimiter:
         self._pool: ConnectionPool | None = None
         self._redis: Redis | None = None
         self._key_prefix = RedisNamespace(prefix).key("ratelimit")
-        self._storage: MemoryStorage | RedisStorage
+        # Moving window: exact "N in any window" with no burst of 2N at a window edge, and its oldest entry tells
+        # precisely when the next request is allowed; it keeps one timestamp per hit, little for per-user limits.
+        self._memory: MovingWindows | None = None
+        self._strategy: MovingWindowRateLimiter | None = None
         uri = (storage_uri or "memory://").removeprefix("async+")
         if uri == "memory://":
-            self._storage = MemoryStorage()
+            self._memory = MovingWindows()
         elif uri.startswith(_REDIS_SCHEMES):
             # Our own pool (lazy: no connection until the first hit) so `aclose` can disconnect it.
             self._pool = connection_pool(uri)
             self._redis = Redis(connection_pool=self._pool)
             options = cast(Any, {"connection_pool": self._pool})
-            self._storage = RedisStorage(
-                f"async+{uri}", implementation="redispy", key_prefix=self._key_prefix, **options
-            )
+            storage = RedisStorage(f"async+{uri}", implementation="redispy", key_prefix=self._key_prefix, **options)
+            self._strategy = MovingWindowRateLimiter(storage)
         else:
             raise ValueError(f"unsupported rate limit storage {storage_uri!r}: use memory:// or a redis:// URL")
-        # Moving window: exact "N in any window" with no burst of 2N at a window edge, and its oldest entry tells
-        # precisely when the next request is allowed; it keeps one timestamp per hit, little for per-user limits.
-        self._strategy = MovingWindowRateLimiter(self._storage)
 
     async def hit(self, bucket: str, user_id: str, rule: str | None = None) -> None:
         """Count one request by `user_id` in `bucket` (against `rule`, else the bucket's configured rule)."""
         subject = _subject(user_id)
         for item in self._items(bucket, rule):
-            if not await self._strategy.hit(item, bucket, subject):
-                await self._refuse(item, bucket, subject)
+            if self._memory is not None:
+                wait = self._memory.hit(item.key_for(bucket, subject), item.amount, item.get_expiry())
+            else:
+                wait = await self._redis_wait(item, bucket, subject, count=True)
+            if wait is not None:
+                _refuse(item, bucket, wait)
 
     async def check(self, bucket: str, user_id: str, rule: str | None = None) -> None:
         """Raise `RateLimited` if `user_id` is already at the limit in `bucket`, without counting a hit."""
         subject = _subject(user_id)
         for item in self._items(bucket, rule):
-            if not await self._strategy.test(item, bucket, subject):
-                await self._refuse(item, bucket, subject)
+            if self._memory is not None:
+                wait = self._memory.test(item.key_for(bucket, subject), item.amount, item.get_expiry())
+            else:
+                wait = await self._redis_wait(item, bucket, subject, count=False)
+            if wait is not None:
+                _refuse(item, bucket, wait)
 
-    async def _refuse(self, item: RateLimitItem, bucket: str, subject: str) -> None:
+    async def _redis_wait(self, item: RateLimitItem, bucket: str, subject: str, *, count: bool) -> float | None:
+        """Through Redis: None when allowed (and counted, with `count`), else the seconds until it is."""
+        assert self._strategy is not None
+        allowed = await (self._strategy.hit if count else self._strategy.test)(item, bucket, subject)
+        if allowed:
+            return None
         stats = await self._strategy.get_window_stats(item, bucket, subject)
-        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        raise RateLimited(
-            f"Too many {bucket} requests: the limit is {_describe(item)}. "
-            f"Try again in {retry_after} second{'s' if retry_after != 1 else ''}.",
-            retry_after=retry_after,
-        )
+        return stats.reset_time - time.time()
 
     async def reset(self) -> None:
         """Forget every count this limiter can see (for tests)."""
-        if self._redis is None:
-            await self._storage.reset()
+        if self._memory is not None:
+            self._memory.clear()
             return
+        assert self._redis is not None
         # Only this limiter's prefix: other limiters and stores sharing the Redis keep their keys.
         async for key in self._redis.scan_iter(match=f"{self._key_prefix}:*", count=500):
             await self._redis.delete(key)
@@ -115,6 +124,16 @@ class RateLimiter:
         if items is None:
             items = self._parsed[rule] = parse_rule(rule)
         return items
+
+
+def _refuse(item: RateLimitItem, bucket: str, wait: float) -> NoReturn:
+    """Raise the 429 of `bucket`'s `item`, allowed again in `wait` seconds."""
+    retry_after = max(1, math.ceil(wait))
+    raise RateLimited(
+        f"Too many {bucket} requests: the limit is {_describe(item)}. "
+        f"Try again in {retry_after} second{'s' if retry_after != 1 else ''}.",
+        retry_after=retry_after,
+    )
 
 
 def _subject(user_id: str) -> str:
