@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
@@ -25,6 +26,9 @@ def extract_json_object(text: str) -> dict[str, Any] | None:
     return None
 
 
-def _object_starts(text: str) -> list[int]:
-    """Positions where a JSON object could begin, first to last."""
-    return [index for index, char in enumerate(text) if char == "{"]
+def _object_starts(text: str) -> Iterator[int]:
+    """Positions where a JSON object could begin, first to last (a reply that is JSON needs only the first)."""
+    start = text.find("{")
+    while start != -1:
+        yield start
+        start = text.find("{", start + 1)
