@@ -72,26 +72,21 @@ class RateLimiter:
         """Count one request by `user_id` in `bucket` (against `rule`, else the bucket's configured rule)."""
         subject = _subject(user_id)
         for item in self._items(bucket, rule):
-            if self._memory is not None:
-                wait = self._memory.hit(item.key_for(bucket, subject), item.amount, item.get_expiry())
-            else:
-                wait = await self._redis_wait(item, bucket, subject, count=True)
-            if wait is not None:
+            if (wait := await self._wait(item, bucket, subject, count=True)) is not None:
                 _refuse(item, bucket, wait)
 
     async def check(self, bucket: str, user_id: str, rule: str | None = None) -> None:
         """Raise `RateLimited` if `user_id` is already at the limit in `bucket`, without counting a hit."""
         subject = _subject(user_id)
         for item in self._items(bucket, rule):
-            if self._memory is not None:
-                wait = self._memory.test(item.key_for(bucket, subject), item.amount, item.get_expiry())
-            else:
-                wait = await self._redis_wait(item, bucket, subject, count=False)
-            if wait is not None:
+            if (wait := await self._wait(item, bucket, subject, count=False)) is not None:
                 _refuse(item, bucket, wait)
 
-    async def _redis_wait(self, item: RateLimitItem, bucket: str, subject: str, *, count: bool) -> float | None:
-        """Through Redis: None when allowed (and counted, with `count`), else the seconds until it is."""
+    async def _wait(self, item: RateLimitItem, bucket: str, subject: str, *, count: bool) -> float | None:
+        """None when `item` allows the request (counted, with `count`), else the seconds until it does."""
+        if self._memory is not None:
+            measure = self._memory.hit if count else self._memory.test
+            return measure(item.key_for(bucket, subject), item.amount, item.get_expiry())
         assert self._strategy is not None
         allowed = await (self._strategy.hit if count else self._strategy.test)(item, bucket, subject)
         if allowed:
