@@ -250,13 +250,19 @@ async def test_a_failed_request_leaves_no_trace(database_url: str) -> None:
     assert again is not None and again.questions_asked == 0
 
 
-async def test_a_turns_writes_are_kept_together_or_not_at_all(database_url: str) -> None:
+async def _greeted_interview(state: State) -> InterviewSession:
+    """A stored interview of alice's whose transcript holds the interviewer's greeting, number 1."""
     interview = new_interview("alice")
+    async with open_repository(state) as repository:
+        await repository.add_session(interview)
+        await repository.append_message(interview.id, 1, role="assistant", text="Hi")
+        await repository.commit()
+    return interview
+
+
+async def test_a_turns_writes_are_kept_together_or_not_at_all(database_url: str) -> None:
     async with app_storage(database_url) as state:
-        async with open_repository(state) as repository:
-            await repository.add_session(interview)
-            await repository.append_message(interview.id, 1, role="assistant", text="Hi")
-            await repository.commit()
+        interview = await _greeted_interview(state)
         async with open_repository(state) as repository:
             loaded = await repository.get_session(interview.id, "alice", for_update=True)
             assert loaded is not None
@@ -274,12 +280,8 @@ async def test_a_turns_writes_are_kept_together_or_not_at_all(database_url: str)
 
 async def test_two_turns_numbered_alike_the_second_to_commit_is_a_turn_collision(database_url: str) -> None:
     """What the turn lock prevents, should it not hold (processes sharing no Redis): the second is refused whole."""
-    interview = new_interview("alice")
     async with app_storage(database_url) as state:
-        async with open_repository(state) as repository:
-            await repository.add_session(interview)
-            await repository.append_message(interview.id, 1, role="assistant", text="Hi")
-            await repository.commit()
+        interview = await _greeted_interview(state)
         async with open_repository(state) as first, open_repository(state) as second:
             mine = await first.get_session(interview.id, "alice", for_update=True)
             theirs = await second.get_session(interview.id, "alice", for_update=True)
