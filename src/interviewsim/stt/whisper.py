@@ -13,7 +13,7 @@ import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 
@@ -23,12 +23,27 @@ from interviewsim.vendors.errors import ProviderError
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
+
+class _Scored(Protocol):
+    @property
+    def no_speech_prob(self) -> float: ...
+    @property
+    def avg_logprob(self) -> float: ...
+
+
+SegmentT = TypeVar("SegmentT", bound=_Scored)
+
 PROVIDER = "builtin"
 # Whisper drops disfluencies unless its context already has them (OpenAI's prompting guide);
 # delivery metrics need them kept.
 FILLER_PROMPT = "Umm, let me think like, hmm... Okay, uh, here's what I'm, like, thinking, you know."
 _REQUIRED_FILES = ("model.bin", "tokenizer.json", "config.json")
 _SECONDS_PER_CALL_GUESS = 2.0
+# Whisper decodes the silence padded after the last words as one more short segment ("Yes." said
+# twice, "Thank you.", "see you next time"). Measured on the built-in voice: such a tail segment has
+# no_speech_prob 0.46-0.73 and avg_logprob -0.84 to -1.48; spoken segments 0.08 or less and -0.46 or more.
+_TAIL_NO_SPEECH = 0.4
+_TAIL_LOGPROB = -0.7
 
 
 def bundled_model_dir() -> str:
@@ -135,7 +150,7 @@ class WhisperSpeechToText:
         words: list[Word] = []
         texts: list[str] = []
         logprobs: list[tuple[float, int]] = []  # (average token log-probability, tokens) per segment
-        for segment in segments:
+        for segment in without_silence_tail(list(segments)):
             texts.append(segment.text.strip())
             logprobs.append((segment.avg_logprob, len(segment.tokens)))
             words.extend(
@@ -157,6 +172,18 @@ class WhisperSpeechToText:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def without_silence_tail(segments: list[SegmentT]) -> list[SegmentT]:
+    """`segments` less the trailing ones Whisper made up from silence; the first segment always stays."""
+    end = len(segments)
+    while (
+        end > 1
+        and segments[end - 1].no_speech_prob >= _TAIL_NO_SPEECH
+        and segments[end - 1].avg_logprob < _TAIL_LOGPROB
+    ):
+        end -= 1
+    return segments[:end]
 
 
 def _confidence(words: list[Word], logprobs: list[tuple[float, int]]) -> float | None:
