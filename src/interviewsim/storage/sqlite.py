@@ -23,7 +23,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -48,14 +48,10 @@ def sqlite_file(database_url: str) -> Path | None:
     return Path(url.database)
 
 
-@contextlib.contextmanager
-def unavailable_on_failure() -> Iterator[None]:
-    """Turn an unusable database (unopenable file, disk error, lock held past the timeout) into a 503."""
-    try:
-        yield
-    except sqlite3.OperationalError as error:
-        log.warning("database unavailable: %s", error)
-        raise DatabaseUnavailable() from None
+def unavailable(error: sqlite3.OperationalError) -> DatabaseUnavailable:
+    """The 503 for an unusable database (unopenable file, disk error, lock held past the timeout), logged."""
+    log.warning("database unavailable: %s", error)
+    return DatabaseUnavailable()
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
@@ -109,16 +105,16 @@ class SqliteDatabase:
 
     async def _run(self, work: Callable[[sqlite3.Connection], T], *, writer: bool, retry_busy: bool = True) -> T:
         """Run `work` inline; while another process holds the lock, retry after a pause that lets the loop run."""
+        # try/except, not a context manager: this runs for every statement, and entering one costs more.
         deadline, pause = time.monotonic() + BUSY_TIMEOUT_SECONDS, _FIRST_PAUSE
-        with unavailable_on_failure():
-            while True:
-                try:
-                    return work(self._connection(writer=writer))
-                except sqlite3.OperationalError as error:
-                    if not (retry_busy and _busy(error)) or time.monotonic() + pause > deadline:
-                        raise
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, _LONGEST_PAUSE)
+        while True:
+            try:
+                return work(self._connection(writer=writer))
+            except sqlite3.OperationalError as error:
+                if not (retry_busy and _busy(error)) or time.monotonic() + pause > deadline:
+                    raise unavailable(error) from None
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _LONGEST_PAUSE)
 
     def _connection(self, *, writer: bool) -> sqlite3.Connection:
         if self._closed:
