@@ -4,7 +4,8 @@ Three servers on the same fakes, all up at once: the floor app, `interviewsim se
 checkout's `src` (the "before", e.g. `git archive <commit> | tar -x -C /tmp/base`), and this
 checkout's (the "after"; `--after-src` pairs two other commits). Each round runs the floor phase's
 burst (no TTS) on the floor, then on before and after in alternating order, and prints each one's
-CPU per request and requests/s as ratios to that round's floor. Results go to `--out` as JSON.
+CPU per request and requests/s as ratios to that round's floor; at the end, the medians over rounds and
+of the round-by-round change. Results go to `--out` as JSON.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -67,6 +69,25 @@ async def rounds(
     return results
 
 
+def summary(results: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
+    """Across rounds, per figure: before's and after's median ratio, and the median of after − before.
+
+    One round's ratios drift with the machine by more than most changes move them (an A/A pair of one
+    commit differed by up to 0.4× the floor's CPU); the paired difference, taken round by round, is the
+    figure a change is judged by.
+    """
+    figures = {name: {} for name in results[0]["ratios"]["after"]} if results else {}
+    for name, row in figures.items():
+        before = [r["ratios"]["before"][name] for r in results]
+        after = [r["ratios"]["after"][name] for r in results]
+        change = [a - b for a, b in zip(after, before, strict=True)]
+        row["before"] = round(statistics.median(before), 3)
+        row["after"] = round(statistics.median(after), 3)
+        row["change"] = round(statistics.median(change), 3)
+        row["change_min"], row["change_max"] = round(min(change), 3), round(max(change), 3)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the pairs; print a line per round and write the JSON."""
     args = parser().parse_args(argv)
@@ -90,10 +111,16 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers.values():
             server.stop()
         fakes.stop()
+    medians = summary(results)
+    for name, row in medians.items():
+        print(
+            f"{name}: median before {row['before']}, after {row['after']}; after − before: median "
+            f"{row['change']:+}, range {row['change_min']:+} to {row['change_max']:+}"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"ab-{args.database}-{os.getpid()}.json"
     meta = {"database": args.database, "loadavg_before": load_before, "loadavg_after": os.getloadavg()}
-    path.write_text(json.dumps({"meta": meta, "rounds": results}, indent=2) + "\n")
+    path.write_text(json.dumps({"meta": meta, "rounds": results, "summary": medians}, indent=2) + "\n")
     print(f"results: {path}")
     return 0
 
