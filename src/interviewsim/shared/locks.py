@@ -90,11 +90,15 @@ class MemoryTurnLocks:
         entry = self._entries.setdefault(session_id, _Entry())
         entry.users += 1
         try:
-            try:
-                async with asyncio.timeout(max(0.0, wait_seconds)):
-                    await entry.lock.acquire()
-            except TimeoutError:
-                raise LockTimeout(session_id, wait_seconds) from None
+            if entry.users == 1:
+                # No one else holds or waits: acquiring cannot wait, so no deadline is armed (every turn comes here).
+                await entry.lock.acquire()
+            else:
+                try:
+                    async with asyncio.timeout(max(0.0, wait_seconds)):
+                        await entry.lock.acquire()
+                except TimeoutError:
+                    raise LockTimeout(session_id, wait_seconds) from None
             try:
                 yield
             finally:
