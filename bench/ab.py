@@ -78,7 +78,7 @@ def summary(results: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, floa
     """Across rounds, per figure: before's and after's median ratio, and the median of after − before.
 
     One round's ratios drift with the machine by more than most changes move them (an A/A pair of one
-    commit differed by up to 0.4× the floor's CPU); the paired difference, taken round by round, is the
+    commit differed by up to ±0.2× the floor's CPU); the paired difference, taken round by round, is the
     figure a change is judged by.
     """
     figures = {name: {} for name in results[0]["ratios"]["after"]} if results else {}

@@ -46,8 +46,8 @@ _RUDE_SHORT = (
     r"(?:a |such a |just a )?(?:complete |total )?waste of time)\b"
     r"|\bwhat a (?:complete |total )?waste of (?:my )?time\b",
 )
-# Searched one by one: joined into one alternation they defeat the engine's first-character skip,
-# and every answer took twice as long (54 µs against 31 for a 50-word answer).
+# Searched one by one: joined into one alternation they defeat the engine's first-character skip
+# (39 µs joined against 31 apart on a 50-word answer, and every answer is searched).
 _RUDE = tuple(re.compile(p) for p in _RUDE_ALWAYS)
 _RUDE_IN_SHORT = re.compile("|".join(f"(?:{p})" for p in _RUDE_SHORT))
 RUDE_SHORT_WORDS = 30
