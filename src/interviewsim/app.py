@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -41,6 +42,7 @@ from interviewsim.storage.postgres import asyncpg_dsn, create_pool
 from interviewsim.storage.sqlite import SqliteDatabase, sqlite_file
 from interviewsim.storage.types import utcnow
 from interviewsim.tts.slots import UserSlots
+from interviewsim.vendors import eager_writes
 from interviewsim.web.routes import mount_web
 
 log = logging.getLogger(__name__)
@@ -125,6 +127,9 @@ def create_app(
         max_connections = settings.db_pool_size + settings.db_max_overflow
         # Each thing is closed at shutdown, or when a later step of the startup fails, in reverse order.
         async with AsyncExitStack() as cleanup:
+            loop = asyncio.get_running_loop()
+            if eager_writes.install(loop):
+                cleanup.callback(eager_writes.uninstall, loop)
             app.state.pg_pool = None if dsn is None else await create_pool(dsn, max_size=max_connections)
             if app.state.pg_pool is not None:
                 cleanup.push_async_callback(app.state.pg_pool.close)
