@@ -20,13 +20,14 @@ from typing import Any, TypeVar
 
 from aiohttp.client_reqrep import ClientRequest
 
-_WRITE_BYTES = ClientRequest.write_bytes.__code__
+# None should a later aiohttp rename it: then tasks are left as they are.
+_WRITE_BYTES = getattr(getattr(ClientRequest, "write_bytes", None), "__code__", None)
 T = TypeVar("T")
 
 
 def install(loop: asyncio.AbstractEventLoop) -> bool:
     """Start aiohttp's request-body writes eagerly on `loop`; False (nothing set) on 3.12+ or beside a factory."""
-    if sys.version_info >= (3, 12) or loop.get_task_factory() is not None:
+    if sys.version_info >= (3, 12) or _WRITE_BYTES is None or loop.get_task_factory() is not None:
         return False  # aiohttp starts them eagerly itself; a factory already set is someone else's choice
     loop.set_task_factory(eager_body_writes)
     return True
