@@ -8,11 +8,14 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 import uvloop
 
+from interviewsim.app import create_app
+from interviewsim.config import Settings
 from interviewsim.vendors import eager_writes
 from interviewsim.vendors.common import vendor_http_client
 
@@ -209,3 +212,12 @@ async def test_the_coroutine_runs_in_a_context_of_its_own_from_first_step_to_las
     assert label.get() == "caller"  # the first step's change stays in its own context
     gate.set_result(None)
     assert await outcome == "writer"
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="aiohttp starts its writes eagerly itself from 3.12")
+async def test_the_app_starts_vendor_writes_eagerly_while_it_runs_and_not_after(tmp_path: Path) -> None:
+    loop = asyncio.get_running_loop()
+    app = create_app(Settings(data_dir=tmp_path, local_token="local-test-token"))
+    async with app.router.lifespan_context(app):
+        assert loop.get_task_factory() is eager_writes.eager_body_writes
+    assert loop.get_task_factory() is None
