@@ -56,7 +56,7 @@ def start_eagerly(
     Done at once, the answer is a finished future (aiohttp asks only whether it is done), as 3.12's
     eager task would be.
     """
-    context = context or contextvars.copy_context()
+    context = contextvars.copy_context() if context is None else context
     outcome: asyncio.Future[T] = loop.create_future()
     try:
         awaited = context.run(coro.send, None)
@@ -79,23 +79,13 @@ def start_eagerly(
 @types.coroutine
 def _continued(coro: Coroutine[Any, Any, Any], awaited: Any) -> Generator[Any, Any, Any]:
     """`coro` from where its first step paused on `awaited`, for a task to drive; primed by one `next`."""
-    try:
-        yield  # the priming stop
-        yield awaited  # the task waits for this, as it would have had it run the first step itself
-    except BaseException as error:
-        return (yield from _thrown(coro, error))
-    return (yield from coro)
-
-
-@types.coroutine
-def _thrown(coro: Coroutine[Any, Any, Any], error: BaseException) -> Generator[Any, Any, Any]:
-    """`coro` resumed with `error` (the task was cancelled while it waited), then driven to its end."""
-    try:
-        awaited = coro.throw(error)
-    except StopIteration as stop:
-        return stop.value
-    try:
-        yield awaited
-    except BaseException as again:
-        return (yield from _thrown(coro, again))
+    pauses = [None, awaited]  # the priming stop, then what `coro` waits on
+    while pauses:
+        try:
+            yield pauses.pop(0)
+        except BaseException as error:  # the task was cancelled while it waited: `coro` handles it
+            try:
+                pauses = [coro.throw(error)]
+            except StopIteration as stop:
+                return stop.value
     return (yield from coro)
