@@ -146,7 +146,7 @@ class SqliteInterviewRepository(InterviewRepository):
         return await self.database.write(run, retry_busy=False)
 
     async def _read(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
-        """`work` in this request's transaction when it has writes of its own to see, else on the reading connection."""
+        """`work` in this request's transaction when it has writes of its own to see, else on committed rows."""
         if self._open or self._pending:
             return await self._in_transaction(work)
         return await self.database.read(work)

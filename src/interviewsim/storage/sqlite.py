@@ -10,6 +10,10 @@ run inline, and nothing here may block the loop for long:
   in between, so no other request's statement can land inside the transaction.
 - Another process holding SQLite's write lock (`serve --workers N`) is never waited for inside
   SQLite: connections have no busy timeout, and a busy database is retried after an `await`ed pause.
+- A read runs on the writing connection whenever no transaction is open there, and on the reading
+  connection only while one is. SQLite drops a connection's whole page cache when another connection
+  has committed since its last read, so a separate reader re-read its pages from the file after
+  every commit: 9 read calls a request of the burst against 3 (bench/RESULTS.md).
 - The WAL is not checkpointed by a commit (`wal_autocheckpoint=0`), which would write the pages back
   and fsync inline; a worker thread checkpoints every `CHECKPOINT_EVERY` commits instead.
 
@@ -75,7 +79,7 @@ class SqliteDatabase:
         self._checkpoint: asyncio.Future[None] | None = None
 
     async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """`work` on the reading connection, which sees only committed rows."""
+        """`work` on a connection that sees only committed rows: the writing one when it has no transaction open."""
         return await self._run(work, writer=False)
 
     async def write(self, work: Callable[[sqlite3.Connection], T], *, retry_busy: bool = True) -> T:
@@ -119,6 +123,9 @@ class SqliteDatabase:
     def _connection(self, *, writer: bool) -> sqlite3.Connection:
         if self._closed:
             raise DatabaseUnavailable()
+        if not writer and self._writer is not None and not self._writer.in_transaction:
+            # Between transactions the writer sees exactly what is committed, with its page cache still warm.
+            return self._writer
         connection = self._writer if writer else self._reader
         if connection is None:
             connection = self._open(writer=writer)
