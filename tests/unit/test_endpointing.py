@@ -38,6 +38,8 @@ def feed(tracker: TurnTracker, probability: float, seconds: float) -> list[Event
         "The main reason was because of the",
         "I led the migration and",
         "So the first thing I did was",
+        "Mainly integration effort in.",  # Whisper tiny.en's usual hearing of a cut-off "...effort and"
+        "Mainly integration effort ends.",
         "",
     ],
 )
