@@ -120,7 +120,7 @@ async def test_a_read_after_a_commit_finds_the_pages_in_memory(pool: tuple[Sqlit
         assert await reader.get_session(interview_id, "alice") is not None
         assert len(await reader.messages(interview_id)) == seq
         await reader.release()
-    # A connection of its own dropped its page cache at every commit and read 5 pages back each time.
+    # A reading connection of its own lost its page cache at every commit: 5 read calls a cycle.
     assert (_read_calls() - before) / 40 < 1
 
 

@@ -392,3 +392,16 @@ async def test_ninety_minute_mixed_interview_never_repeats(interviewer: BuiltinI
         assert step < 400
     assert len(questions) == len(set(questions))
     assert {"Technical", "Behavioral", "HR"} <= set(types)
+
+
+@pytest.mark.parametrize("seed", range(40))
+async def test_no_reply_repeats_an_earlier_one_word_for_word(interviewer: BuiltinInterviewer, seed: int) -> None:
+    # Each question gets a vague answer (a follow-up) and then a full one: follow-ups on different questions.
+    turns = [as_turn(await interviewer.respond(context(Directive.GREET, seed=seed)))]
+    turns.append(user("Good, thanks."))
+    turns.append(as_turn(await interviewer.respond(context(Directive.TRANSITION, turns, seed=seed))))
+    for step in range(12):
+        turns.append(user(SHORT_ANSWER if step % 2 == 0 else GOOD_ANSWER))
+        turns.append(as_turn(await interviewer.respond(context(Directive.CORE, turns, seed=seed, planned=20))))
+    replies = [turn.text for turn in turns if turn.role == "assistant"]
+    assert len(replies) == len(set(replies)), [text for text in replies if replies.count(text) > 1]

@@ -13,7 +13,7 @@ run inline, and nothing here may block the loop for long:
 - A read runs on the writing connection whenever no transaction is open there, and on the reading
   connection only while one is. SQLite drops a connection's whole page cache when another connection
   has committed since its last read, so a separate reader re-read its pages from the file after
-  every commit: 9 read calls a request of the burst against 3 (bench/RESULTS.md).
+  every commit: 11.5 read calls a request under the burst, 3 without (bench/RESULTS.md).
 - The WAL is not checkpointed by a commit (`wal_autocheckpoint=0`), which would write the pages back
   and fsync inline; a worker thread checkpoints every `CHECKPOINT_EVERY` commits instead.
 

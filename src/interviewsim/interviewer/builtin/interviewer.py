@@ -367,8 +367,11 @@ class BuiltinInterviewer:
 
     def _follow_up(self, context: TurnContext, rng: random.Random, question: Question) -> InterviewerReply:
         """Ask one probing follow-up for specifics without hinting at the expected answer."""
-        opening = _choose(rng, _FOLLOW_UP_OPENINGS, _last_assistant_text(context.transcript))
-        probe = rng.choice(_FOLLOW_UPS.get(question.type, _FOLLOW_UPS[TECHNICAL]))
+        asked = [turn.text for turn in context.transcript if turn.kind == TurnKind.FOLLOW_UP]
+        probe = _choose(rng, _FOLLOW_UPS.get(question.type, _FOLLOW_UPS[TECHNICAL]), " ".join(asked))
+        # Once a long interview has used every probe, the opening keeps the reply unlike any earlier follow-up.
+        unsaid = [opening for opening in _FOLLOW_UP_OPENINGS if f"{opening} {probe}" not in asked]
+        opening = _choose(rng, unsaid or _FOLLOW_UP_OPENINGS, _last_assistant_text(context.transcript))
         return _reply(f"{opening} {probe}", TurnKind.FOLLOW_UP, question.id)
 
     def _move_on(
