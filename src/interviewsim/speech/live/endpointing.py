@@ -20,9 +20,10 @@ from dataclasses import dataclass
 # Words a spoken sentence hardly ever ends on: conjunctions, prepositions, articles, fillers. Words that
 # often do ("that", "so", "over", "you", "is") are left out, since each would make finished answers
 # wait the long silence too. "in" and "ends" are how Whisper tiny.en most often hears an "and" that a
-# pause cuts off ("Mainly integration effort and": "...effort in." or "...effort ends." in 6 of 16
-# takes); a sentence that really ends on them waits the long silence, which delays a reply, where
-# ending the turn would have cut the candidate off mid-thought.
+# pause cuts off ("Mainly integration effort and": "...effort in." or "...effort ends." in 7 of 16
+# Piper takes with the question as its prompt, as the live loop sends it; 12 of 16 without); a sentence
+# that really ends on them waits the long silence, which delays a reply, where ending the turn would
+# have cut the candidate off mid-thought.
 CONTINUATION_WORDS = frozenset(
     [
         "and",
